@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The execution context of the current CPU (process, softirq, hardirq, NMI),
+ * read from the kernel's own preempt count.  The kprobe machinery raises the
+ * preemption bits, but the irq bits still describe the interrupted code.
+ */
+#ifndef CONTEXT_BPF_H
+#define CONTEXT_BPF_H
+
+#include "drvguard.h"
+
+/* include/linux/preempt.h; the layout has been stable since 2.6.x */
+#define DG_SOFTIRQ_OFFSET	0x00000100U
+#define DG_HARDIRQ_MASK		0x000f0000U
+#define DG_NMI_MASK		0x00f00000U
+
+/* x86 keeps the preempt count in a per-CPU variable, not in thread_info. */
+extern int __preempt_count __ksym;
+
+static __always_inline __u32 dg_context(void)
+{
+	__u32 count = *(int *)bpf_this_cpu_ptr(&__preempt_count);
+
+	if (count & DG_NMI_MASK)
+		return DG_CTX_NMI;
+	if (count & DG_HARDIRQ_MASK)
+		return DG_CTX_HARDIRQ;
+	if (count & DG_SOFTIRQ_OFFSET)
+		return DG_CTX_SOFTIRQ;
+	return DG_CTX_PROCESS;
+}
+
+#endif /* CONTEXT_BPF_H */

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Lockset monitor: which spinlocks each monitored driver holds, and a report
+ * when the driver makes a blocking call while it holds one.
+ *
+ * Three generic programs are attached by the loader to every symbol of the
+ * probe catalog with the matching role (acquire, release, may-sleep); the
+ * catalog id of the API travels in the kprobe's attach cookie.  Nothing here
+ * names a kernel symbol.
+ *
+ * State is one small stack of held locks per CPU.  A spinlock pins its holder
+ * to the CPU (preemption is off while it is held), so per-CPU state needs no
+ * lock of its own, and these programs run inside the lock paths where taking
+ * a lock or touching a hash map could deadlock.  Each entry records the
+ * holder's pid: when a driver sleeps with a lock held (the very bug reported
+ * here) the holder may wake up on another CPU and unlock there, so a release
+ * that misses on its own CPU looks on the others, and a check in process
+ * context ignores entries that belong to another task.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "drvguard.h"
+#include "driver_scope.bpf.h"
+#include "context.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile __u32 nr_cpus = 1;	/* possible CPUs, set by the loader */
+
+struct dg_held {
+	__u64 lock;
+	__u64 site;
+	__u32 driver;
+	__u32 api;
+	__u32 pid;
+	__u32 pad;
+};
+
+struct dg_held_set {
+	__u32 depth;
+	__u32 pad;
+	struct dg_held slot[DG_MAX_HELD];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dg_held_set);
+} held SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DG_NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+static __always_inline void dg_count(__u32 counter)
+{
+	__u64 *val = bpf_map_lookup_elem(&counters, &counter);
+
+	if (val)
+		*val += 1;
+}
+
+/* Remove the entry for @lock taken by @pid from @set; true if it was there. */
+static __always_inline bool dg_held_remove(struct dg_held_set *set, __u64 lock, __u32 pid)
+{
+	__u32 depth = set->depth;
+	bool found = false;
+
+	if (depth > DG_MAX_HELD)
+		depth = DG_MAX_HELD;
+	for (__u32 i = 0; i < DG_MAX_HELD; i++) {
+		if (i >= depth)
+			break;
+		if (!found && set->slot[i].lock == lock && set->slot[i].pid == pid)
+			found = true;
+		if (found && i + 1 < DG_MAX_HELD)
+			set->slot[i] = set->slot[i + 1];
+	}
+	if (found)
+		set->depth = depth - 1;
+	return found;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(dg_spin_acquire, void *lock)
+{
+	__u64 site = dg_caller(ctx);
+	int driver = dg_driver_of(site);
+	struct dg_held_set *set;
+	__u32 zero = 0, depth;
+
+	if (driver < 0)
+		return 0;
+	set = bpf_map_lookup_elem(&held, &zero);
+	if (!set)
+		return 0;
+	depth = set->depth;
+	if (depth >= DG_MAX_HELD) {
+		dg_count(DG_CNT_HELD_OVERFLOW);
+		return 0;
+	}
+	set->slot[depth].lock = (__u64)lock;
+	set->slot[depth].site = site;
+	set->slot[depth].driver = driver;
+	set->slot[depth].api = bpf_get_attach_cookie(ctx);
+	set->slot[depth].pid = (__u32)bpf_get_current_pid_tgid();
+	set->depth = depth + 1;
+	return 0;
+}
+
+/*
+ * Releases are matched by lock address whoever the caller is: a driver
+ * function that ends in spin_unlock() may be compiled to a tail jump, and
+ * then the return address on the stack is its caller's, often in the kernel.
+ * With nothing held on this CPU, the common case, the program returns after
+ * one per-CPU lookup.
+ */
+SEC("kprobe")
+int BPF_KPROBE(dg_spin_release, void *lock)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	struct dg_held_set *set;
+	__u32 zero = 0;
+
+	set = bpf_map_lookup_elem(&held, &zero);
+	if (!set || !set->depth)
+		return 0;
+	if (dg_held_remove(set, (__u64)lock, pid))
+		return 0;
+	if (dg_driver_of(dg_caller(ctx)) < 0)
+		return 0;
+	/* The holder slept and migrated: its entry is on the CPU it left. */
+	for (__u32 cpu = 0; cpu < 64; cpu++) {
+		if (cpu >= nr_cpus)
+			break;
+		set = bpf_map_lookup_percpu_elem(&held, &zero, cpu);
+		if (set && dg_held_remove(set, (__u64)lock, pid)) {
+			dg_count(DG_CNT_MIGRATED_UNLOCK);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* The most recent lock @driver holds on this CPU that counts in @context, or NULL. */
+static __always_inline struct dg_held *dg_held_by(struct dg_held_set *set, int driver,
+						  __u32 context, __u32 *count)
+{
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	struct dg_held *last = NULL;
+
+	*count = 0;
+	for (__u32 i = 0; i < DG_MAX_HELD; i++) {
+		if (i >= set->depth)
+			break;
+		if (set->slot[i].driver != driver)
+			continue;
+		/* In process context a lock held by another task is stale. */
+		if (context == DG_CTX_PROCESS && set->slot[i].pid != pid)
+			continue;
+		last = &set->slot[i];
+		*count += 1;
+	}
+	return last;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(dg_may_sleep)
+{
+	__u64 site = dg_caller(ctx);
+	int driver = dg_driver_of(site);
+	__u32 zero = 0, context, count;
+	struct dg_held_set *set;
+	struct dg_held *lock;
+	struct dg_event *e;
+
+	if (driver < 0)
+		return 0;
+	set = bpf_map_lookup_elem(&held, &zero);
+	if (!set)
+		return 0;
+	context = dg_context();
+	lock = dg_held_by(set, driver, context, &count);
+	if (!lock)
+		return 0;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		dg_count(DG_CNT_DROPS);
+		return 0;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->site = site;
+	e->held_lock = lock->lock;
+	e->held_site = lock->site;
+	e->rule = DG_RULE_SLEEP_WITH_SPINLOCK;
+	e->driver = driver;
+	e->api = bpf_get_attach_cookie(ctx);
+	e->held_api = lock->api;
+	e->held_count = count;
+	e->context = context;
+	e->pid = (__u32)bpf_get_current_pid_tgid();
+	e->cpu = bpf_get_smp_processor_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	dg_count(DG_CNT_EVENTS);
+	return 0;
+}

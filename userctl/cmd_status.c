@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `drvguard status`: each loaded pack with its drivers, attached probes and
+ * monitor counters (violations, drops), summed over CPUs.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+
+#include "../bpf/drvguard.h"
+#include "json.h"
+#include "main.h"
+#include "pack_pins.h"
+
+static const char *const counter_names[DG_NR_COUNTERS] = {
+	[DG_CNT_EVENTS] = "violations",
+	[DG_CNT_DROPS] = "drops",
+	[DG_CNT_HELD_OVERFLOW] = "untracked_locks",
+	[DG_CNT_MIGRATED_UNLOCK] = "migrated_unlocks",
+};
+
+static int count_links(const char *pack)
+{
+	char path[256];
+	struct dirent *ent;
+	int n = 0;
+	DIR *d;
+
+	dg_pin_path(path, sizeof(path), pack, "links");
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((ent = readdir(d)))
+		n += ent->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Sum per-CPU counter @id of @pack into @sum. */
+static int read_counter(int fd, __u32 id, __u64 *sum)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+	__u64 *vals = calloc(nr_cpus, sizeof(*vals));
+
+	*sum = 0;
+	if (!vals || bpf_map_lookup_elem(fd, &id, vals)) {
+		free(vals);
+		return -EIO;
+	}
+	for (int i = 0; i < nr_cpus; i++)
+		*sum += vals[i];
+	free(vals);
+	return 0;
+}
+
+static void print_pack(const char *pack, bool first)
+{
+	int drivers_fd = dg_pin_open(pack, "drivers");
+	int counters_fd = dg_pin_open(pack, "counters");
+	int links = count_links(pack);
+
+	if (dg_opts.json) {
+		printf("%s{", first ? "" : ",");
+		json_kv_str(stdout, "pack", pack);
+		printf(",\"attach\":\"kprobe\",\"probes\":%d,\"drivers\":[", links);
+	} else {
+		printf("pack %s: %d kprobes attached\n  drivers:", pack, links);
+	}
+	for (__u32 i = 0; drivers_fd >= 0 && i < DG_MAX_DRIVERS; i++) {
+		struct dg_driver d;
+
+		if (bpf_map_lookup_elem(drivers_fd, &i, &d) || !d.start)
+			break;
+		if (dg_opts.json) {
+			printf("%s", i ? "," : "");
+			json_str(stdout, d.name);
+		} else {
+			printf(" %s", d.name);
+		}
+	}
+	printf(dg_opts.json ? "],\"counters\":{" : "\n  counters:");
+	for (__u32 id = 0; counters_fd >= 0 && id < DG_NR_COUNTERS; id++) {
+		__u64 sum;
+
+		if (read_counter(counters_fd, id, &sum))
+			continue;
+		if (dg_opts.json)
+			printf("%s\"%s\":%llu", id ? "," : "", counter_names[id],
+			       (unsigned long long)sum);
+		else
+			printf(" %s=%llu", counter_names[id], (unsigned long long)sum);
+	}
+	printf(dg_opts.json ? "}}" : "\n");
+	if (drivers_fd >= 0)
+		close(drivers_fd);
+	if (counters_fd >= 0)
+		close(counters_fd);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct dirent *ent;
+	bool first = true;
+	DIR *d;
+	int err = dg_require_root();
+
+	if (err)
+		return err;
+	if (dg_opts.json)
+		printf("{\"packs\":[");
+	d = opendir(DG_PIN_ROOT);
+	while (d && (ent = readdir(d))) {
+		if (ent->d_name[0] == '.' || ent->d_type != DT_DIR)
+			continue;
+		print_pack(ent->d_name, first);
+		first = false;
+	}
+	if (d)
+		closedir(d);
+	if (dg_opts.json)
+		printf("]}\n");
+	else if (first)
+		printf("no pack is loaded\n");
+	return 0;
+}

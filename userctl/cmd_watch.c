@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `drvguard watch`: stream violations from every loaded pack's ring buffer
+ * and print them symbolized.  Events raised while nobody watched wait in the
+ * ring buffer, so a watcher started after the fact still sees them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ksyms.h"
+#include "main.h"
+#include "pack_pins.h"
+#include "report.h"
+
+#define DG_MAX_PACKS	16
+
+struct dg_watch_pack {
+	struct dg_watch *w;
+	char name[64];
+	int drivers_fd;
+};
+
+struct dg_watch {
+	const char *driver;	/* --driver filter, or NULL */
+	const char *rule;	/* --rule filter, or NULL */
+	long count;		/* stop after this many events; 0: never */
+	long timeout;		/* stop after this many seconds; 0: never */
+	long printed;
+	struct dg_ksyms *ksyms;
+	struct dg_watch_pack packs[DG_MAX_PACKS];
+	int nr_packs;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static void reload_ksyms(struct dg_watch *w)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return;
+	dg_ksyms_free(w->ksyms);
+	w->ksyms = dg_ksyms_load(f);
+	fclose(f);
+}
+
+/* Symbolize @addr; reread kallsyms once in case the module was (re)loaded. */
+static void symbolize(struct dg_watch *w, unsigned long long addr, char *buf, size_t len)
+{
+	if (w->ksyms && !dg_ksyms_format(w->ksyms, addr, buf, len))
+		return;
+	reload_ksyms(w);
+	if (w->ksyms && !dg_ksyms_format(w->ksyms, addr, buf, len))
+		return;
+	snprintf(buf, len, "0x%llx", addr);
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct dg_watch_pack *pack = ctx;
+	struct dg_watch *w = pack->w;
+	const struct dg_event *e = data;
+	char site[256], held_site[256];
+	struct dg_driver driver = { 0 };
+	struct dg_report_names names;
+
+	if (size < sizeof(*e) || (w->count && w->printed >= w->count))
+		return 0;
+	if (bpf_map_lookup_elem(pack->drivers_fd, &e->driver, &driver) || !driver.start)
+		snprintf(driver.name, sizeof(driver.name), "driver#%u", e->driver);
+	if (w->driver && strcmp(w->driver, driver.name))
+		return 0;
+	if (w->rule && strcmp(w->rule, dg_rule_name(e->rule)))
+		return 0;
+
+	symbolize(w, dg_call_site(e->site), site, sizeof(site));
+	symbolize(w, dg_call_site(e->held_site), held_site, sizeof(held_site));
+	names.driver = driver.name;
+	names.site = site;
+	names.held_site = held_site;
+	dg_report_print(stdout, e, &names, dg_opts.json);
+	w->printed++;
+	return 0;
+}
+
+/* Add the ring buffer of every loaded pack to @rb. */
+static int open_packs(struct dg_watch *w, struct ring_buffer **rb)
+{
+	struct dirent *ent;
+	DIR *d = opendir(DG_PIN_ROOT);
+	int err = 0;
+
+	if (!d)
+		return -DG_EXIT_NOT_LOADED;
+	while ((ent = readdir(d)) && w->nr_packs < DG_MAX_PACKS) {
+		struct dg_watch_pack *p = &w->packs[w->nr_packs];
+		int events_fd;
+
+		if (ent->d_name[0] == '.' || ent->d_type != DT_DIR)
+			continue;
+		snprintf(p->name, sizeof(p->name), "%.63s", ent->d_name);
+		p->w = w;
+		p->drivers_fd = dg_pin_open(p->name, "drivers");
+		events_fd = dg_pin_open(p->name, "events");
+		if (p->drivers_fd < 0 || events_fd < 0) {
+			elog("pack '%s' is incompletely pinned; 'drvguard unload %s'", p->name,
+			     p->name);
+			err = -DG_EXIT_ERROR;
+			break;
+		}
+		if (!*rb)
+			*rb = ring_buffer__new(events_fd, handle_event, p, NULL);
+		else if (ring_buffer__add(*rb, events_fd, handle_event, p))
+			err = -DG_EXIT_ERROR;
+		if (!*rb)
+			err = -DG_EXIT_ERROR;
+		if (err) {
+			elog("cannot open the event stream of pack '%s'", p->name);
+			break;
+		}
+		w->nr_packs++;
+	}
+	closedir(d);
+	if (!err && !w->nr_packs)
+		err = -DG_EXIT_NOT_LOADED;
+	return err;
+}
+
+static int parse_args(struct dg_watch *w, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "driver", required_argument, NULL, 'D' },
+		{ "rule", required_argument, NULL, 'r' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ 0 },
+	};
+	char *end;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "D:r:c:t:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'D':
+			w->driver = optarg;
+			break;
+		case 'r':
+			w->rule = optarg;
+			break;
+		case 'c':
+		case 't':
+			errno = 0;
+			long val = strtol(optarg, &end, 10);
+
+			if (errno || *end || val < 0) {
+				elog("--%s needs a non-negative number, not '%s'",
+				     opt == 'c' ? "count" : "timeout", optarg);
+				return -DG_EXIT_USAGE;
+			}
+			*(opt == 'c' ? &w->count : &w->timeout) = val;
+			break;
+		default:
+			return -DG_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		elog("usage: drvguard watch [--driver M] [--rule R] [--count N] [--timeout SEC]");
+		return -DG_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct ring_buffer *rb = NULL;
+	struct dg_watch w = { 0 };
+	double deadline;
+	int err;
+
+	/* Parse, then open every loaded pack's event stream. */
+	err = parse_args(&w, argc, argv);
+	if (!err)
+		err = dg_require_root();
+	if (err)
+		return err;
+	err = open_packs(&w, &rb);
+	if (err == -DG_EXIT_NOT_LOADED)
+		elog("no pack is loaded; 'drvguard load PACK --driver MODULE' first");
+	if (err)
+		goto cleanup;
+	reload_ksyms(&w);
+
+	/* Poll until the count is reached, the timeout passes or a signal arrives. */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	deadline = w.timeout ? now_s() + w.timeout : 0;
+	while (!stop && !(w.count && w.printed >= w.count)) {
+		if (deadline && now_s() >= deadline)
+			break;
+		err = ring_buffer__poll(rb, 100);
+		if (err == -EINTR) {
+			err = 0;
+			continue;
+		}
+		if (err < 0) {
+			elog("reading events failed: %s", strerror(-err));
+			err = -DG_EXIT_ERROR;
+			goto cleanup;
+		}
+		err = 0;
+	}
+
+cleanup:
+	ring_buffer__free(rb);
+	dg_ksyms_free(w.ksyms);
+	for (int i = 0; i < w.nr_packs; i++)
+		close(w.packs[i].drivers_fd);
+	return err;
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A sorted table of the module text symbols in /proc/kallsyms.  An address
+ * belongs to the closest symbol at or below it in the same module; the
+ * module's last symbol is bounded by a generous maximum function size so an
+ * address past the module's text is not blamed on its last function.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksyms.h"
+
+#define DG_KSYM_MAX_FUNC_SIZE	(64 * 1024)
+
+struct dg_ksym {
+	unsigned long long addr;
+	char *name;
+	char *module;
+};
+
+struct dg_ksyms {
+	struct dg_ksym *syms;
+	size_t nr, cap;
+};
+
+static int ksym_cmp(const void *a, const void *b)
+{
+	const struct dg_ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int ksyms_add(struct dg_ksyms *ks, unsigned long long addr, const char *name,
+		     const char *module)
+{
+	struct dg_ksym *sym;
+
+	if (ks->nr == ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 1024;
+		struct dg_ksym *syms = realloc(ks->syms, cap * sizeof(*syms));
+
+		if (!syms)
+			return -ENOMEM;
+		ks->syms = syms;
+		ks->cap = cap;
+	}
+	sym = &ks->syms[ks->nr];
+	sym->addr = addr;
+	sym->name = strdup(name);
+	sym->module = strdup(module);
+	if (!sym->name || !sym->module) {
+		free(sym->name);
+		free(sym->module);
+		return -ENOMEM;
+	}
+	ks->nr++;
+	return 0;
+}
+
+struct dg_ksyms *dg_ksyms_load(FILE *kallsyms)
+{
+	char line[512], name[256], module[64], type;
+	unsigned long long addr;
+	struct dg_ksyms *ks;
+	int err;
+
+	ks = calloc(1, sizeof(*ks));
+	if (!ks)
+		return NULL;
+	while (fgets(line, sizeof(line), kallsyms)) {
+		/* addr type name [module]; only module text symbols have the 4th field */
+		if (sscanf(line, "%llx %c %255s [%63[^]]]", &addr, &type, name, module) != 4)
+			continue;
+		if (type != 't' && type != 'T')
+			continue;
+		err = ksyms_add(ks, addr, name, module);
+		if (err) {
+			dg_ksyms_free(ks);
+			errno = -err;
+			return NULL;
+		}
+	}
+	qsort(ks->syms, ks->nr, sizeof(*ks->syms), ksym_cmp);
+	return ks;
+}
+
+void dg_ksyms_free(struct dg_ksyms *ks)
+{
+	if (!ks)
+		return;
+	for (size_t i = 0; i < ks->nr; i++) {
+		free(ks->syms[i].name);
+		free(ks->syms[i].module);
+	}
+	free(ks->syms);
+	free(ks);
+}
+
+int dg_ksyms_format(const struct dg_ksyms *ks, unsigned long long addr, char *buf, size_t len)
+{
+	const struct dg_ksym *sym, *next;
+	size_t lo = 0, hi = ks->nr;
+
+	/* first symbol above @addr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || !addr)
+		return -ENOENT;
+	sym = &ks->syms[lo - 1];
+	next = lo < ks->nr ? &ks->syms[lo] : NULL;
+	if (next && strcmp(next->module, sym->module))
+		next = NULL;
+	if (!next && addr - sym->addr >= DG_KSYM_MAX_FUNC_SIZE)
+		return -ENOENT;
+	snprintf(buf, len, "%s+0x%llx [%s]", sym->name, addr - sym->addr, sym->module);
+	return 0;
+}

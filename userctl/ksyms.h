@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Symbolization of module addresses as `func+0xoff [module]`, from
+ * /proc/kallsyms, for the call sites in violation reports.
+ */
+#ifndef USERCTL_KSYMS_H
+#define USERCTL_KSYMS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct dg_ksyms;
+
+/* Module text symbols read from @kallsyms (an open /proc/kallsyms); NULL + errno on failure. */
+struct dg_ksyms *dg_ksyms_load(FILE *kallsyms);
+void dg_ksyms_free(struct dg_ksyms *ks);
+
+/*
+ * Write `func+0xoff [module]` for @addr into @buf; -ENOENT when no module
+ * text symbol covers @addr.
+ */
+int dg_ksyms_format(const struct dg_ksyms *ks, unsigned long long addr, char *buf, size_t len);
+
+#endif /* USERCTL_KSYMS_H */
