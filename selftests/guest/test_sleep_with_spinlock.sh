@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# End to end: a driver that calls msleep() with a spinlock held is reported
+# by the core pack exactly once, with the call site and where the lock was
+# taken, and the kernel's own "scheduling while atomic" agrees the bug is real.
+# vm-allow: BUG: scheduling while atomic
+set -u
+. "$(dirname "$0")/lib.sh"
+
+insmod "$MODULES/dg_sleep_atomic.ko"
+tap_ok "drvguard loads the core pack on dg_sleep_atomic" \
+	"$DRVGUARD" load core --driver dg_sleep_atomic
+
+dmesg_mark
+fire dg_sleep_atomic
+dmesg_since "$TMP/dmesg"
+"$DRVGUARD" watch --json --timeout 3 > "$TMP/events"
+tap_is "$?" 0 "drvguard watch succeeds"
+
+tap_is "$(wc -l < "$TMP/events")" 1 "exactly one line from watch"
+event=$(jq -c 'select(.rule)' "$TMP/events")
+tap_is "$(grep -c . <<< "$event")" 1 "exactly one violation event"
+tap_diag "$event"
+tap_is "$(jq -r .rule <<< "$event")" sleep_with_spinlock "rule is sleep_with_spinlock"
+tap_is "$(jq -r .driver <<< "$event")" dg_sleep_atomic "event names the driver"
+tap_is "$(jq -r .api <<< "$event")" msleep "event names the API"
+tap_match "$(jq -r .site <<< "$event")" '^dg_sleep_atomic_fire\+0x[0-9a-f]+ \[dg_sleep_atomic\]$' \
+	"call site is symbolized as function+0xoff"
+tap_match "$(jq -r .lock.taken_at <<< "$event")" '^dg_sleep_atomic_fire\+0x[0-9a-f]+ \[dg_sleep_atomic\]$' \
+	"event says where the held lock was taken"
+tap_is "$(jq -r .lock.api <<< "$event")" spin_lock "the lock was taken by spin_lock"
+# Kernel addresses print as 0x and 16 hex digits, so string order is address order.
+tap_is "$(jq '.lock.taken_at_addr < .site_addr' <<< "$event")" true \
+	"the lock was taken before the sleep"
+tap_is "$(jq -r .context <<< "$event")" process "context is process (debugfs write)"
+tap_grep "$TMP/dmesg" 'BUG: scheduling while atomic' \
+	"oracle: the kernel itself reports scheduling while atomic"
+
+tap_is "$("$DRVGUARD" -j status | jq '.packs[0].counters.violations')" 1 \
+	"status counts the violation"
+tap_ok "unload the pack" "$DRVGUARD" unload core
+tap_ok "no drvguard pins are left" test ! -e /sys/fs/bpf/drvguard/core
+tap_ok "the driver unloads" rmmod dg_sleep_atomic
+tap_end
