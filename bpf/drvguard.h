@@ -57,7 +57,8 @@ struct dg_event {
 
 /* Per-CPU monitor counters, summed by `drvguard status`. */
 enum dg_counter {
-	DG_CNT_EVENTS = 0,	/* violations emitted */
+	DG_CNT_DRIVER_CALLS = 0,	/* monitored API calls made by the drivers */
+	DG_CNT_EVENTS,		/* violations emitted */
 	DG_CNT_DROPS,		/* violations lost: ring buffer full */
 	DG_CNT_HELD_OVERFLOW,	/* lock not tracked: more than DG_MAX_HELD held */
 	DG_CNT_MIGRATED_UNLOCK,	/* unlock found its lock on another CPU */

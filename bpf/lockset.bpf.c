@@ -101,6 +101,7 @@ int BPF_KPROBE(dg_spin_acquire, void *lock)
 
 	if (driver < 0)
 		return 0;
+	dg_count(DG_CNT_DRIVER_CALLS);
 	set = bpf_map_lookup_elem(&held, &zero);
 	if (!set)
 		return 0;
@@ -135,10 +136,13 @@ int BPF_KPROBE(dg_spin_release, void *lock)
 	set = bpf_map_lookup_elem(&held, &zero);
 	if (!set || !set->depth)
 		return 0;
-	if (dg_held_remove(set, (__u64)lock, pid))
+	if (dg_held_remove(set, (__u64)lock, pid)) {
+		dg_count(DG_CNT_DRIVER_CALLS);
 		return 0;
+	}
 	if (dg_driver_of(dg_caller(ctx)) < 0)
 		return 0;
+	dg_count(DG_CNT_DRIVER_CALLS);
 	/* The holder slept and migrated: its entry is on the CPU it left. */
 	for (__u32 cpu = 0; cpu < 64; cpu++) {
 		if (cpu >= nr_cpus)
@@ -186,6 +190,7 @@ int BPF_KPROBE(dg_may_sleep)
 
 	if (driver < 0)
 		return 0;
+	dg_count(DG_CNT_DRIVER_CALLS);
 	set = bpf_map_lookup_elem(&held, &zero);
 	if (!set)
 		return 0;

@@ -18,6 +18,7 @@
 #include "pack_pins.h"
 
 static const char *const counter_names[DG_NR_COUNTERS] = {
+	[DG_CNT_DRIVER_CALLS] = "driver_calls",
 	[DG_CNT_EVENTS] = "violations",
 	[DG_CNT_DROPS] = "drops",
 	[DG_CNT_HELD_OVERFLOW] = "untracked_locks",

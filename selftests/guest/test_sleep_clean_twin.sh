@@ -22,6 +22,9 @@ dmesg_since "$TMP/dmesg"
 tap_is "$(wc -l < "$TMP/events")" 0 "the clean twin raises no event"
 tap_nogrep "$TMP/dmesg" 'scheduling while atomic' "the kernel agrees: no scheduling while atomic"
 tap_is "$("$DRVGUARD" -j status | jq '.packs[0].counters.drops')" 0 "no event was dropped"
+# 100 fires, each spin_lock + spin_unlock + msleep: silence is not blindness.
+tap_is "$("$DRVGUARD" -j status | jq '.packs[0].counters.driver_calls')" 300 \
+	"the monitor saw every lock, unlock and sleep of the clean twin"
 
 # The buggy module is loaded but not monitored: scoping keeps it out.
 dmesg_mark
