@@ -17,7 +17,7 @@ ARCH		:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CFLAGS		?= -g -O2
 CFLAGS		+= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS		+= -I$(OUTPUT) -Ibpf
-BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -I$(OUTPUT) -Ibpf
+BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -I$(OUTPUT) -Ibpf
 # The command is linked statically so that it runs on any guest userland.
 LDFLAGS		+= -static
 LDLIBS		+= -lbpf -lelf -lz
@@ -100,11 +100,11 @@ $(OUTPUT)/drvguard: $(USERCTL_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# Host-side unit tests link the pieces of the command they test.
-$(OUTPUT)/unit/test_%: selftests/unit/test_%.c selftests/lib/tap.h \
-		$(filter-out $(OUTPUT)/userctl/main.o $(OUTPUT)/userctl/cmd_%.o \
-			$(OUTPUT)/userctl/packs.o $(OUTPUT)/userctl/pack_pins.o,$(USERCTL_OBJS)) \
-		| $(OUTPUT)/unit
+# Host-side unit tests link the pieces of the command that need no kernel.
+UNIT_OBJS	:= $(patsubst %,$(OUTPUT)/userctl/%.o,json kmodules ksyms report) \
+		   $(OUTPUT)/probes/catalog.o
+
+$(OUTPUT)/unit/test_%: selftests/unit/test_%.c selftests/lib/tap.h $(UNIT_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iselftests/lib -Iuserctl $(filter %.c %.o,$^) -o $@
 

@@ -5,14 +5,26 @@
  * whether the caller is one of the modules the pack was loaded for; calls
  * from anywhere else return at once, before any state is touched.
  *
- * The caller is identified by the return address on top of the stack at the
- * probed function's entry: a kprobe placed on a function's ftrace site sees
- * the stack exactly as the call instruction left it.
+ * The caller is the return address the driver's call instruction pushed.
+ * An fentry program does not get it as an argument, but it sits at a known
+ * place in the BPF trampoline's frame (arch/x86/net/bpf_jit_comp.c):
+ *
+ *	rbp + 16	return address into the caller      <- what we want
+ *	rbp + 8		return address into the traced function (func + 5)
+ *	rbp + 0		saved rbp
+ *	rbp - 8		return value, only when the trampoline also calls the
+ *			original function (an fexit is attached by anyone)
+ *	...		argument registers; ctx points at the first
+ *
+ * The program checks which of the two layouts it is in by finding func + 5,
+ * the address right after the patched call, where the layout says it is.
  */
 #ifndef DRIVER_SCOPE_BPF_H
 #define DRIVER_SCOPE_BPF_H
 
 #include "drvguard.h"
+
+#define DG_PATCH_SIZE	5	/* the ftrace call at a function's entry (no IBT) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -21,13 +33,23 @@ struct {
 	__type(value, struct dg_driver);
 } drivers SEC(".maps");
 
-/* Return address of the probed call, i.e. the driver's call site + 5. */
-static __always_inline __u64 dg_caller(struct pt_regs *regs)
+/* Return address of the traced call, i.e. the caller's call site + 5; 0 if unknown. */
+static __always_inline __u64 dg_caller(void *ctx)
 {
-	__u64 ret = 0;
+	__u64 nr_regs = bpf_get_func_arg_cnt(ctx);
+	__u64 into_func = bpf_get_func_ip(ctx) + DG_PATCH_SIZE;
+	__u64 slot[4];
 
-	bpf_probe_read_kernel(&ret, sizeof(ret), (void *)PT_REGS_SP(regs));
-	return ret;
+	/* x86-64 passes at most 6 arguments in registers; the bound is for the verifier. */
+	if (nr_regs > 6)
+		return 0;
+	if (bpf_probe_read_kernel(slot, sizeof(slot), (__u64 *)ctx + nr_regs))
+		return 0;
+	if (slot[1] == into_func)
+		return slot[2];
+	if (slot[2] == into_func)
+		return slot[3];
+	return 0;
 }
 
 /* Index of the monitored driver whose text holds @addr, or -1. */

@@ -34,9 +34,11 @@ enum dg_rule {
 	DG_RULE_SLEEP_WITH_SPINLOCK = 1,
 };
 
+#define DG_API_UNKNOWN		0xffffffffU
+
 /*
  * A violation. api and held_api are probe-catalog ids (probes/catalog.h),
- * carried into the program as the kprobe's attach cookie.
+ * which the loader maps from the traced functions' addresses.
  */
 struct dg_event {
 	__u64 ts_ns;		/* bpf_ktime_get_ns() at the violating call */
@@ -62,6 +64,7 @@ enum dg_counter {
 	DG_CNT_DROPS,		/* violations lost: ring buffer full */
 	DG_CNT_HELD_OVERFLOW,	/* lock not tracked: more than DG_MAX_HELD held */
 	DG_CNT_MIGRATED_UNLOCK,	/* unlock found its lock on another CPU */
+	DG_CNT_CONTENDED,	/* state update skipped: nested program on the CPU */
 	DG_NR_COUNTERS,
 };
 

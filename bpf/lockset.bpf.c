@@ -3,23 +3,34 @@
  * Lockset monitor: which spinlocks each monitored driver holds, and a report
  * when the driver makes a blocking call while it holds one.
  *
- * Three generic programs are attached by the loader to every symbol of the
- * probe catalog with the matching role (acquire, release, may-sleep); the
- * catalog id of the API travels in the kprobe's attach cookie.  Nothing here
- * names a kernel symbol.
+ * The three programs below are templates, one per probe-catalog role
+ * (acquire, release, may-sleep).  The loader clones each template once per
+ * catalog symbol with that role and attaches the clone with fentry; the
+ * catalog id of the API comes from the `apis` map, keyed by the traced
+ * function's address.  Nothing here names a kernel symbol, and the programs
+ * read their arguments with bpf_get_func_arg() so that any clone verifies.
+ *
+ * fentry, not kprobes: a kprobe handler that takes a lock the probed
+ * function also takes (the ring buffer's) re-enters the kprobe machinery, and
+ * attaching and detaching int3-based probes on the lock functions of a
+ * running kernel proved able to hang it.  The BPF trampoline guards each
+ * program against recursion by itself.
  *
  * State is one small stack of held locks per CPU.  A spinlock pins its holder
- * to the CPU (preemption is off while it is held), so per-CPU state needs no
- * lock of its own, and these programs run inside the lock paths where taking
- * a lock or touching a hash map could deadlock.  Each entry records the
- * holder's pid: when a driver sleeps with a lock held (the very bug reported
- * here) the holder may wake up on another CPU and unlock there, so a release
- * that misses on its own CPU looks on the others, and a check in process
- * context ignores entries that belong to another task.
+ * to the CPU (preemption is off while it is held), so per-CPU state is the
+ * right home.  fentry programs run with migration disabled but may be
+ * preempted or interrupted, so every update of a CPU's stack first claims the
+ * stack with an atomic increment; a program that finds it claimed does not
+ * wait, it skips the update and counts it (DG_CNT_CONTENDED).  Nothing here
+ * ever spins, so nothing here can deadlock inside a lock path.
+ *
+ * Each entry records the holder's pid: when a driver sleeps with a lock held
+ * (the very bug reported here) the holder may wake up on another CPU and
+ * unlock there, so a release that misses on its own CPU looks on the others,
+ * and a check in process context ignores entries that belong to another task.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
 #include "drvguard.h"
 #include "driver_scope.bpf.h"
 #include "context.bpf.h"
@@ -27,6 +38,14 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 nr_cpus = 1;	/* possible CPUs, set by the loader */
+
+/* Traced function address -> probe-catalog id, filled by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u32);
+} apis SEC(".maps");
 
 struct dg_held {
 	__u64 lock;
@@ -39,7 +58,7 @@ struct dg_held {
 
 struct dg_held_set {
 	__u32 depth;
-	__u32 pad;
+	__u32 busy;	/* claimed by a program updating this CPU's stack */
 	struct dg_held slot[DG_MAX_HELD];
 };
 
@@ -70,6 +89,38 @@ static __always_inline void dg_count(__u32 counter)
 		*val += 1;
 }
 
+/* Claim @set for an update; false (and counted) if a program on this CPU has it. */
+static __always_inline bool dg_set_claim(struct dg_held_set *set)
+{
+	if (__sync_fetch_and_add(&set->busy, 1) == 0)
+		return true;
+	__sync_fetch_and_sub(&set->busy, 1);
+	dg_count(DG_CNT_CONTENDED);
+	return false;
+}
+
+static __always_inline void dg_set_release(struct dg_held_set *set)
+{
+	__sync_fetch_and_sub(&set->busy, 1);
+}
+
+static __always_inline __u32 dg_api_id(void *ctx)
+{
+	__u64 ip = bpf_get_func_ip(ctx);
+	__u32 *id = bpf_map_lookup_elem(&apis, &ip);
+
+	return id ? *id : DG_API_UNKNOWN;
+}
+
+/* The first argument of the traced function: the lock, for lock APIs. */
+static __always_inline __u64 dg_arg0(void *ctx)
+{
+	__u64 arg = 0;
+
+	bpf_get_func_arg(ctx, 0, &arg);
+	return arg;
+}
+
 /* Remove the entry for @lock taken by @pid from @set; true if it was there. */
 static __always_inline bool dg_held_remove(struct dg_held_set *set, __u64 lock, __u32 pid)
 {
@@ -91,31 +142,34 @@ static __always_inline bool dg_held_remove(struct dg_held_set *set, __u64 lock, 
 	return found;
 }
 
-SEC("kprobe")
-int BPF_KPROBE(dg_spin_acquire, void *lock)
+SEC("fentry")
+int dg_spin_acquire(void *ctx)
 {
 	__u64 site = dg_caller(ctx);
 	int driver = dg_driver_of(site);
 	struct dg_held_set *set;
+	struct dg_held *slot;
 	__u32 zero = 0, depth;
 
 	if (driver < 0)
 		return 0;
 	dg_count(DG_CNT_DRIVER_CALLS);
 	set = bpf_map_lookup_elem(&held, &zero);
-	if (!set)
+	if (!set || !dg_set_claim(set))
 		return 0;
 	depth = set->depth;
-	if (depth >= DG_MAX_HELD) {
+	if (depth < DG_MAX_HELD) {
+		slot = &set->slot[depth];
+		slot->lock = dg_arg0(ctx);
+		slot->site = site;
+		slot->driver = driver;
+		slot->api = dg_api_id(ctx);
+		slot->pid = (__u32)bpf_get_current_pid_tgid();
+		set->depth = depth + 1;
+	} else {
 		dg_count(DG_CNT_HELD_OVERFLOW);
-		return 0;
 	}
-	set->slot[depth].lock = (__u64)lock;
-	set->slot[depth].site = site;
-	set->slot[depth].driver = driver;
-	set->slot[depth].api = bpf_get_attach_cookie(ctx);
-	set->slot[depth].pid = (__u32)bpf_get_current_pid_tgid();
-	set->depth = depth + 1;
+	dg_set_release(set);
 	return 0;
 }
 
@@ -126,17 +180,21 @@ int BPF_KPROBE(dg_spin_acquire, void *lock)
  * With nothing held on this CPU, the common case, the program returns after
  * one per-CPU lookup.
  */
-SEC("kprobe")
-int BPF_KPROBE(dg_spin_release, void *lock)
+SEC("fentry")
+int dg_spin_release(void *ctx)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
 	struct dg_held_set *set;
+	__u64 lock = dg_arg0(ctx);
 	__u32 zero = 0;
+	bool found;
 
 	set = bpf_map_lookup_elem(&held, &zero);
-	if (!set || !set->depth)
+	if (!set || !set->depth || !dg_set_claim(set))
 		return 0;
-	if (dg_held_remove(set, (__u64)lock, pid)) {
+	found = dg_held_remove(set, lock, pid);
+	dg_set_release(set);
+	if (found) {
 		dg_count(DG_CNT_DRIVER_CALLS);
 		return 0;
 	}
@@ -148,7 +206,11 @@ int BPF_KPROBE(dg_spin_release, void *lock)
 		if (cpu >= nr_cpus)
 			break;
 		set = bpf_map_lookup_percpu_elem(&held, &zero, cpu);
-		if (set && dg_held_remove(set, (__u64)lock, pid)) {
+		if (!set || !set->depth || !dg_set_claim(set))
+			continue;
+		found = dg_held_remove(set, lock, pid);
+		dg_set_release(set);
+		if (found) {
 			dg_count(DG_CNT_MIGRATED_UNLOCK);
 			break;
 		}
@@ -178,8 +240,8 @@ static __always_inline struct dg_held *dg_held_by(struct dg_held_set *set, int d
 	return last;
 }
 
-SEC("kprobe")
-int BPF_KPROBE(dg_may_sleep)
+SEC("fentry")
+int dg_may_sleep(void *ctx)
 {
 	__u64 site = dg_caller(ctx);
 	int driver = dg_driver_of(site);
@@ -192,26 +254,30 @@ int BPF_KPROBE(dg_may_sleep)
 		return 0;
 	dg_count(DG_CNT_DRIVER_CALLS);
 	set = bpf_map_lookup_elem(&held, &zero);
-	if (!set)
+	if (!set || !set->depth || !dg_set_claim(set))
 		return 0;
 	context = dg_context();
 	lock = dg_held_by(set, driver, context, &count);
-	if (!lock)
+	if (!lock) {
+		dg_set_release(set);
 		return 0;
+	}
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
+		dg_set_release(set);
 		dg_count(DG_CNT_DROPS);
 		return 0;
 	}
-	e->ts_ns = bpf_ktime_get_ns();
-	e->site = site;
 	e->held_lock = lock->lock;
 	e->held_site = lock->site;
+	e->held_api = lock->api;
+	dg_set_release(set);
+	e->ts_ns = bpf_ktime_get_ns();
+	e->site = site;
 	e->rule = DG_RULE_SLEEP_WITH_SPINLOCK;
 	e->driver = driver;
-	e->api = bpf_get_attach_cookie(ctx);
-	e->held_api = lock->api;
+	e->api = dg_api_id(ctx);
 	e->held_count = count;
 	e->context = context;
 	e->pid = (__u32)bpf_get_current_pid_tgid();

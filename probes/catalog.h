@@ -2,14 +2,16 @@
 /*
  * The probe catalog: every kernel API the monitors hook, by logical name,
  * with the real symbol that implements it on the running kernel and the
- * monitor role it plays.  A catalog id is an index into this table; it is
- * handed to the BPF program as the kprobe's attach cookie and comes back in
- * violation events.
+ * monitor role it plays.  A catalog id is an index into this table; the
+ * loader gives the monitors a map from each symbol's address to its id, and
+ * the id comes back in violation events.
  */
 #ifndef PROBES_CATALOG_H
 #define PROBES_CATALOG_H
 
 #include <stddef.h>
+
+#define DG_MAX_APIS	64	/* catalog size a pack can attach at most */
 
 enum dg_probe_role {
 	DG_ROLE_SPIN_ACQUIRE,	/* takes the spinlock passed as the first argument */

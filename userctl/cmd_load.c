@@ -4,10 +4,12 @@
  * to the given modules, attach them to every API of the probe catalog and
  * pin everything under DG_PIN_ROOT/PACK so it outlives this process.
  *
- * Attach strategy: one kprobe per catalog symbol, on the generic program for
- * the symbol's role, with the catalog id as the attach cookie.  Scoping to
- * the driver happens inside the program by return address.  Any failure rolls
- * back: nothing stays attached or pinned.
+ * Attach strategy: fentry.  The monitor has one template program per
+ * catalog role; each template is loaded against the role's first symbol and
+ * then cloned and attached once per catalog symbol (fentry_clone.c).  The
+ * `apis` map tells the programs which catalog API a traced address is.
+ * Scoping to the driver happens inside the programs by return address.  Any
+ * failure rolls back: nothing stays attached or pinned.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,11 +18,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "../probes/catalog.h"
 #include "lockset.skel.h"
+#include "fentry_clone.h"
 #include "kmodules.h"
+#include "ksyms.h"
 #include "main.h"
 #include "pack_pins.h"
 
@@ -29,10 +34,12 @@ struct dg_load {
 	struct dg_driver drivers[DG_MAX_DRIVERS];
 	int nr_drivers;
 	struct lockset_bpf *skel;
-	struct bpf_link *links[64];
+	struct btf *vmlinux_btf;
+	int link_fds[DG_MAX_APIS];	/* one per catalog API; -1 when not attached */
 };
 
-static struct bpf_program *program_for(struct lockset_bpf *skel, enum dg_probe_role role)
+/* The template program that implements catalog role @role. */
+static struct bpf_program *template_for(struct lockset_bpf *skel, enum dg_probe_role role)
 {
 	switch (role) {
 	case DG_ROLE_SPIN_ACQUIRE:
@@ -74,27 +81,50 @@ static int resolve_driver(const char *name, struct dg_driver *out)
 	}
 }
 
-static int attach_catalog(struct dg_load *ld)
+/* Tell the programs which catalog API each traced function address is. */
+static int fill_api_map(struct dg_load *ld)
 {
-	LIBBPF_OPTS(bpf_kprobe_opts, opts);
+	unsigned long long addrs[DG_MAX_APIS];
+	const char *names[DG_MAX_APIS];
+	FILE *kallsyms;
+	int fd = bpf_map__fd(ld->skel->maps.apis);
 
-	if (dg_nr_apis > sizeof(ld->links) / sizeof(ld->links[0])) {
-		elog("probe catalog has %zu APIs, more than a pack can attach", dg_nr_apis);
+	for (size_t id = 0; id < dg_nr_apis; id++)
+		names[id] = dg_apis[id].symbol;
+	kallsyms = fopen("/proc/kallsyms", "r");
+	if (!kallsyms) {
+		elog("cannot read /proc/kallsyms: %s", strerror(errno));
 		return -DG_EXIT_ERROR;
 	}
+	dg_ksyms_kernel_addrs(kallsyms, names, dg_nr_apis, addrs);
+	fclose(kallsyms);
+	for (__u32 id = 0; id < dg_nr_apis; id++) {
+		if (!addrs[id]) {
+			elog("kernel has no symbol %s (API %s)", names[id], dg_apis[id].name);
+			return -DG_EXIT_KERNEL;
+		}
+		if (bpf_map_update_elem(fd, &addrs[id], &id, BPF_ANY)) {
+			elog("cannot fill the API table: %s", strerror(errno));
+			return -DG_EXIT_ERROR;
+		}
+	}
+	return 0;
+}
+
+static int attach_catalog(struct dg_load *ld)
+{
 	for (size_t id = 0; id < dg_nr_apis; id++) {
 		const struct dg_api *api = &dg_apis[id];
+		int fd;
 
-		opts.bpf_cookie = id;
-		ld->links[id] = bpf_program__attach_kprobe_opts(
-			program_for(ld->skel, api->role), api->symbol, &opts);
-		if (!ld->links[id]) {
-			int err = -errno;
-
+		fd = dg_fentry_clone_attach(template_for(ld->skel, api->role), ld->vmlinux_btf,
+					    api->symbol);
+		if (fd < 0) {
 			elog("cannot attach to %s (API %s): %s", api->symbol, api->name,
-			     strerror(-err));
-			return err == -ENOENT || err == -EINVAL ? -DG_EXIT_KERNEL : -DG_EXIT_ERROR;
+			     fd == -ENOENT ? "not a function in the kernel's BTF" : strerror(-fd));
+			return fd == -ENOENT || fd == -EINVAL ? -DG_EXIT_KERNEL : -DG_EXIT_ERROR;
 		}
+		ld->link_fds[id] = fd;
 		dlog("attached %s -> %s", api->name, api->symbol);
 	}
 	return 0;
@@ -118,9 +148,10 @@ static int pin_all(struct dg_load *ld)
 
 		snprintf(name, sizeof(name), "links/%s", dg_apis[id].name);
 		dg_pin_path(path, sizeof(path), ld->pack, name);
-		err = bpf_link__pin(ld->links[id], path);
-		if (err)
+		if (bpf_obj_pin(ld->link_fds[id], path)) {
+			err = -errno;
 			goto fail;
+		}
 	}
 	return 0;
 fail:
@@ -146,16 +177,49 @@ fail:
 	return -DG_EXIT_ERROR;
 }
 
+/* Point each template at the first catalog symbol of its role. */
+static int set_template_targets(struct dg_load *ld)
+{
+	enum dg_probe_role roles[] = { DG_ROLE_SPIN_ACQUIRE, DG_ROLE_SPIN_RELEASE,
+				       DG_ROLE_MAY_SLEEP };
+
+	for (size_t r = 0; r < sizeof(roles) / sizeof(roles[0]); r++) {
+		struct bpf_program *tmpl = template_for(ld->skel, roles[r]);
+		const char *target = NULL;
+
+		for (size_t id = 0; id < dg_nr_apis && !target; id++)
+			if (dg_apis[id].role == roles[r])
+				target = dg_apis[id].symbol;
+		if (!target) {
+			bpf_program__set_autoload(tmpl, false);
+			continue;
+		}
+		if (bpf_program__set_attach_target(tmpl, 0, target)) {
+			elog("cannot target %s: %s", target, strerror(errno));
+			return -DG_EXIT_ERROR;
+		}
+	}
+	return 0;
+}
+
 static int load_and_scope(struct dg_load *ld)
 {
 	int err, fd;
 
+	ld->vmlinux_btf = btf__load_vmlinux_btf();
+	if (!ld->vmlinux_btf) {
+		elog("the kernel has no BTF (/sys/kernel/btf/vmlinux): %s", strerror(errno));
+		return -DG_EXIT_KERNEL;
+	}
 	ld->skel = lockset_bpf__open();
 	if (!ld->skel) {
 		elog("cannot open the %s pack's BPF object: %s", ld->pack, strerror(errno));
 		return -DG_EXIT_ERROR;
 	}
 	ld->skel->rodata->nr_cpus = libbpf_num_possible_cpus();
+	err = set_template_targets(ld);
+	if (err)
+		return err;
 	err = lockset_bpf__load(ld->skel);
 	if (err) {
 		elog("the kernel rejected the %s pack: %s (rerun with -d for the verifier log)",
@@ -169,7 +233,7 @@ static int load_and_scope(struct dg_load *ld)
 			return -DG_EXIT_ERROR;
 		}
 	}
-	return 0;
+	return fill_api_map(ld);
 }
 
 static int parse_args(struct dg_load *ld, int argc, char **argv)
@@ -214,6 +278,13 @@ int cmd_load(int argc, char **argv)
 	bool pinned = false;
 	int err;
 
+	if (dg_nr_apis > DG_MAX_APIS) {
+		elog("the probe catalog has %zu APIs, more than the %d a pack can attach",
+		     dg_nr_apis, DG_MAX_APIS);
+		return -DG_EXIT_ERROR;
+	}
+	for (size_t id = 0; id < DG_MAX_APIS; id++)
+		ld.link_fds[id] = -1;
 	/* Validate the command line and find the drivers' address ranges. */
 	err = dg_require_root();
 	if (!err)
@@ -246,19 +317,18 @@ int cmd_load(int argc, char **argv)
 		dg_pins_remove(ld.pack);
 	if (!err && !dg_opts.json)
 		for (int i = 0; i < ld.nr_drivers; i++)
-			printf("loaded pack %s on %s (%zu probes)\n", ld.pack,
+			printf("loaded pack %s on %s (%zu fentry probes)\n", ld.pack,
 			       ld.drivers[i].name, dg_nr_apis);
 	if (!err && dg_opts.json) {
 		printf("{\"pack\":\"%s\",\"drivers\":%d,\"probes\":%zu}\n", ld.pack,
 		       ld.nr_drivers, dg_nr_apis);
 	}
 
-	for (size_t id = 0; id < dg_nr_apis; id++) {
-		/* A pinned kprobe link must not be disabled by our own teardown. */
-		if (!err && ld.links[id])
-			bpf_link__disconnect(ld.links[id]);
-		bpf_link__destroy(ld.links[id]);
-	}
+	/* Pinned links stay attached; unpinned ones detach as their fd closes. */
+	for (size_t id = 0; id < dg_nr_apis; id++)
+		if (ld.link_fds[id] >= 0)
+			close(ld.link_fds[id]);
 	lockset_bpf__destroy(ld.skel);
+	btf__free(ld.vmlinux_btf);
 	return err;
 }

@@ -23,6 +23,7 @@ static const char *const counter_names[DG_NR_COUNTERS] = {
 	[DG_CNT_DROPS] = "drops",
 	[DG_CNT_HELD_OVERFLOW] = "untracked_locks",
 	[DG_CNT_MIGRATED_UNLOCK] = "migrated_unlocks",
+	[DG_CNT_CONTENDED] = "contended",
 };
 
 static int count_links(const char *pack)
@@ -68,9 +69,9 @@ static void print_pack(const char *pack, bool first)
 	if (dg_opts.json) {
 		printf("%s{", first ? "" : ",");
 		json_kv_str(stdout, "pack", pack);
-		printf(",\"attach\":\"kprobe\",\"probes\":%d,\"drivers\":[", links);
+		printf(",\"attach\":\"fentry\",\"probes\":%d,\"drivers\":[", links);
 	} else {
-		printf("pack %s: %d kprobes attached\n  drivers:", pack, links);
+		printf("pack %s: %d fentry probes attached\n  drivers:", pack, links);
 	}
 	for (__u32 i = 0; drivers_fd >= 0 && i < DG_MAX_DRIVERS; i++) {
 		struct dg_driver d;

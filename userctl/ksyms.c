@@ -69,7 +69,7 @@ struct dg_ksyms *dg_ksyms_load(FILE *kallsyms)
 	if (!ks)
 		return NULL;
 	while (fgets(line, sizeof(line), kallsyms)) {
-		/* addr type name [module]; only module text symbols have the 4th field */
+		/* addr type name [module]; only module symbols have the 4th field */
 		if (sscanf(line, "%llx %c %255s [%63[^]]]", &addr, &type, name, module) != 4)
 			continue;
 		if (type != 't' && type != 'T')
@@ -121,4 +121,23 @@ int dg_ksyms_format(const struct dg_ksyms *ks, unsigned long long addr, char *bu
 		return -ENOENT;
 	snprintf(buf, len, "%s+0x%llx [%s]", sym->name, addr - sym->addr, sym->module);
 	return 0;
+}
+
+void dg_ksyms_kernel_addrs(FILE *kallsyms, const char *const *names, size_t n,
+			   unsigned long long *addrs)
+{
+	char line[512], name[256], type;
+	unsigned long long addr;
+
+	memset(addrs, 0, n * sizeof(*addrs));
+	while (fgets(line, sizeof(line), kallsyms)) {
+		/* module symbols carry a 4th field, [module] */
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || strchr(line, '['))
+			continue;
+		if (type != 't' && type != 'T')
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (!addrs[i] && !strcmp(name, names[i]))
+				addrs[i] = addr;
+	}
 }

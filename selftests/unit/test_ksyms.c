@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests for call-site symbolization from a kallsyms listing. */
+/* Unit tests for symbolization and kernel function lookup from a kallsyms listing. */
 #include <errno.h>
 #include <stdio.h>
 
@@ -14,6 +14,8 @@ static const char kallsyms[] =
 	"ffffffffc0a03000 d dg_state_lock\t[dg_sleep_atomic]\n"
 	"ffffffffc0b00000 t other_fn\t[other]\n"
 	"ffffffffc0a01040 T dg_exported\t[dg_sleep_atomic]\n"
+	"ffffffffc0a01100 t schedule\t[dg_sleep_atomic]\n"
+	"ffffffff81345670 D jiffies\n"
 	"garbage line\n";
 
 int main(void)
@@ -45,6 +47,18 @@ int main(void)
 	       "address below every symbol is unknown");
 
 	dg_ksyms_free(ks);
+
+	{
+		const char *const names[] = { "msleep", "schedule", "jiffies", "absent" };
+		unsigned long long addrs[4];
+
+		rewind(f);
+		dg_ksyms_kernel_addrs(f, names, 4, addrs);
+		tap_ok(addrs[0] == 0xffffffff81234560ULL, "kernel function address is found");
+		tap_ok(addrs[1] == 0, "a module function of the same name is not the kernel's");
+		tap_ok(addrs[2] == 0, "data symbols are not functions");
+		tap_ok(addrs[3] == 0, "an absent name stays 0");
+	}
 	fclose(f);
 	return tap_end();
 }
