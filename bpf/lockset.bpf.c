@@ -247,7 +247,8 @@ int dg_may_sleep(void *ctx)
 	int driver = dg_driver_of(site);
 	__u32 zero = 0, context, count;
 	struct dg_held_set *set;
-	struct dg_held *lock;
+	struct dg_held *found;
+	struct dg_held lock;
 	struct dg_event *e;
 
 	if (driver < 0)
@@ -257,27 +258,27 @@ int dg_may_sleep(void *ctx)
 	if (!set || !set->depth || !dg_set_claim(set))
 		return 0;
 	context = dg_context();
-	lock = dg_held_by(set, driver, context, &count);
-	if (!lock) {
-		dg_set_release(set);
+	found = dg_held_by(set, driver, context, &count);
+	if (found)
+		lock = *found;
+	/* Let go before the ring buffer takes its own lock: its unlock runs a release program. */
+	dg_set_release(set);
+	if (!found)
 		return 0;
-	}
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		dg_set_release(set);
 		dg_count(DG_CNT_DROPS);
 		return 0;
 	}
-	e->held_lock = lock->lock;
-	e->held_site = lock->site;
-	e->held_api = lock->api;
-	dg_set_release(set);
 	e->ts_ns = bpf_ktime_get_ns();
 	e->site = site;
+	e->held_lock = lock.lock;
+	e->held_site = lock.site;
 	e->rule = DG_RULE_SLEEP_WITH_SPINLOCK;
 	e->driver = driver;
 	e->api = dg_api_id(ctx);
+	e->held_api = lock.api;
 	e->held_count = count;
 	e->context = context;
 	e->pid = (__u32)bpf_get_current_pid_tgid();

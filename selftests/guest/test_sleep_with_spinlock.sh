@@ -36,8 +36,10 @@ tap_is "$(jq -r .context <<< "$event")" process "context is process (debugfs wri
 tap_grep "$TMP/dmesg" 'BUG: scheduling while atomic' \
 	"oracle: the kernel itself reports scheduling while atomic"
 
-tap_is "$("$DRVGUARD" -j status | jq '.packs[0].counters.violations')" 1 \
-	"status counts the violation"
+"$DRVGUARD" -j status > "$TMP/status"
+tap_is "$(jq '.packs[0].counters.violations' "$TMP/status")" 1 "status counts the violation"
+tap_is "$(jq '.packs[0].counters.contended' "$TMP/status")" 0 \
+	"no state update was skipped for contention"
 tap_ok "unload the pack" "$DRVGUARD" unload core
 tap_ok "no drvguard pins are left" test ! -e /sys/fs/bpf/drvguard/core
 tap_ok "the driver unloads" rmmod dg_sleep_atomic
