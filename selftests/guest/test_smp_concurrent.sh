@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# State stays right when both vCPUs run monitored drivers at once: the buggy
+# driver sleeps with its lock held (and may wake up on the other CPU) while
+# the clean twin takes and drops its lock; every bug is reported once and
+# the twin never.
+# vm-allow: BUG: scheduling while atomic
+# vm-timeout: 400
+set -u
+. "$(dirname "$0")/lib.sh"
+BUGGY=20 CLEAN=200
+
+insmod "$MODULES/dg_sleep_atomic.ko"
+insmod "$MODULES/dg_sleep_clean.ko"
+tap_ok "load core on both drivers" \
+	"$DRVGUARD" load core --driver dg_sleep_atomic --driver dg_sleep_clean
+
+fire dg_sleep_clean "$CLEAN" &
+fire dg_sleep_atomic "$BUGGY" &
+fire dg_sleep_clean "$CLEAN" &
+wait
+"$DRVGUARD" -j watch --timeout 5 > "$TMP/events"
+"$DRVGUARD" -j status > "$TMP/status"
+tap_diag "$(jq -c .packs[0].counters "$TMP/status")"
+
+tap_is "$(jq -c 'select(.driver == "dg_sleep_atomic")' "$TMP/events" | wc -l)" "$BUGGY" \
+	"every sleep under the buggy driver's lock is reported"
+tap_is "$(jq -c 'select(.driver != "dg_sleep_atomic")' "$TMP/events" | wc -l)" 0 \
+	"the clean twin is never reported"
+tap_is "$(jq -r '.site' "$TMP/events" | sort -u)" \
+	"$(jq -r '.site' "$TMP/events" | head -n 1)" "all reports name the same call site"
+tap_is "$(jq '.packs[0].counters.driver_calls' "$TMP/status")" $(( (BUGGY + 2 * CLEAN) * 3 )) \
+	"the monitor saw every lock, unlock and sleep"
+tap_is "$(jq '.packs[0].counters.drops' "$TMP/status")" 0 "no event was dropped"
+tap_ok "unload" "$DRVGUARD" unload core
+tap_end
