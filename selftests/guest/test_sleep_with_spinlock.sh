@@ -8,6 +8,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 insmod "$MODULES/dg_sleep_atomic.ko"
+tap_ok "the kernel accepted the module's BTF" test -e /sys/kernel/btf/dg_sleep_atomic
 tap_ok "drvguard loads the core pack on dg_sleep_atomic" \
 	"$DRVGUARD" load core --driver dg_sleep_atomic
 
