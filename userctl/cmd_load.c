@@ -24,6 +24,7 @@
 #include "../probes/catalog.h"
 #include "lockset.skel.h"
 #include "fentry_clone.h"
+#include "json.h"
 #include "kmodules.h"
 #include "ksyms.h"
 #include "main.h"
@@ -159,22 +160,46 @@ fail:
 	return -DG_EXIT_ERROR;
 }
 
+/* Create the pack's pin directories; on failure nothing of them is left. */
 static int make_pin_dirs(const char *pack)
 {
-	char path[256];
+	char dir[256], links[256];
 
+	dg_pin_path(dir, sizeof(dir), pack, NULL);
+	dg_pin_path(links, sizeof(links), pack, "links");
 	if (mkdir(DG_PIN_ROOT, 0700) && errno != EEXIST)
 		goto fail;
-	dg_pin_path(path, sizeof(path), pack, NULL);
-	if (mkdir(path, 0700))
-		goto fail;
-	dg_pin_path(path, sizeof(path), pack, "links");
-	if (mkdir(path, 0700))
-		goto fail;
-	return 0;
+	if (mkdir(dir, 0700)) {
+		if (errno != EEXIST)
+			goto fail;
+		elog("pack '%s' was loaded meanwhile by someone else", pack);
+		return -DG_EXIT_ALREADY_LOADED;
+	}
+	if (!mkdir(links, 0700))
+		return 0;
+	rmdir(dir);
 fail:
 	elog("cannot create pin directory under %s: %s", DG_PIN_ROOT, strerror(errno));
 	return -DG_EXIT_ERROR;
+}
+
+static void print_loaded(const struct dg_load *ld)
+{
+	if (dg_opts.json) {
+		printf("{");
+		json_kv_str(stdout, "pack", ld->pack);
+		printf(",\"attach\":\"fentry\",\"probes\":%zu,\"drivers\":[", dg_nr_apis);
+		for (int i = 0; i < ld->nr_drivers; i++) {
+			printf("%s", i ? "," : "");
+			json_str(stdout, ld->drivers[i].name);
+		}
+		printf("]}\n");
+		return;
+	}
+	printf("loaded pack %s on", ld->pack);
+	for (int i = 0; i < ld->nr_drivers; i++)
+		printf(" %s", ld->drivers[i].name);
+	printf(" (%zu fentry probes)\n", dg_nr_apis);
 }
 
 /* Point each template at the first catalog symbol of its role. */
@@ -275,7 +300,6 @@ static int parse_args(struct dg_load *ld, int argc, char **argv)
 int cmd_load(int argc, char **argv)
 {
 	struct dg_load ld = { 0 };
-	bool pinned = false;
 	int err;
 
 	if (dg_nr_apis > DG_MAX_APIS) {
@@ -310,19 +334,12 @@ int cmd_load(int argc, char **argv)
 	if (!err)
 		err = make_pin_dirs(ld.pack);
 	if (!err) {
-		pinned = true;
 		err = pin_all(&ld);
+		if (err)
+			dg_pins_remove(ld.pack);
 	}
-	if (err && pinned)
-		dg_pins_remove(ld.pack);
-	if (!err && !dg_opts.json)
-		for (int i = 0; i < ld.nr_drivers; i++)
-			printf("loaded pack %s on %s (%zu fentry probes)\n", ld.pack,
-			       ld.drivers[i].name, dg_nr_apis);
-	if (!err && dg_opts.json) {
-		printf("{\"pack\":\"%s\",\"drivers\":%d,\"probes\":%zu}\n", ld.pack,
-		       ld.nr_drivers, dg_nr_apis);
-	}
+	if (!err)
+		print_loaded(&ld);
 
 	/* Pinned links stay attached; unpinned ones detach as their fd closes. */
 	for (size_t id = 0; id < dg_nr_apis; id++)
