@@ -77,7 +77,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	struct dg_driver driver = { 0 };
 	struct dg_report_names names;
 
-	if (size < sizeof(*e) || (w->count && w->printed >= w->count))
+	if (size < sizeof(*e))
 		return 0;
 	if (bpf_map_lookup_elem(pack->drivers_fd, &e->driver, &driver) || !driver.start)
 		snprintf(driver.name, sizeof(driver.name), "driver#%u", e->driver);
@@ -93,7 +93,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	names.held_site = held_site;
 	dg_report_print(stdout, e, &names, dg_opts.json);
 	w->printed++;
-	return 0;
+	/* Stop consuming at --count, so that the events after it wait for the next watcher. */
+	return w->count && w->printed >= w->count ? -ECANCELED : 0;
 }
 
 /* Add the ring buffer of every loaded pack to @rb. */
@@ -219,7 +220,7 @@ int cmd_watch(int argc, char **argv)
 		if (deadline && now_s() >= deadline)
 			break;
 		err = ring_buffer__poll(rb, 100);
-		if (err == -EINTR) {
+		if (err == -EINTR || err == -ECANCELED) {
 			err = 0;
 			continue;
 		}

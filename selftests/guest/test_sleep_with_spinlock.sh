@@ -37,8 +37,13 @@ tap_is "$(jq -r .context <<< "$event")" process "context is process (debugfs wri
 tap_grep "$TMP/dmesg" 'BUG: scheduling while atomic' \
 	"oracle: the kernel itself reports scheduling while atomic"
 
+# Events wait for a watcher; --count takes only what it prints.
+fire dg_sleep_atomic 3
+tap_is "$("$DRVGUARD" watch --json --count 1 --timeout 10 | wc -l)" 1 "watch --count 1 prints one"
+tap_is "$("$DRVGUARD" watch --json --timeout 3 | wc -l)" 2 "the next watcher gets the other two"
+
 "$DRVGUARD" -j status > "$TMP/status"
-tap_is "$(jq '.packs[0].counters.violations' "$TMP/status")" 1 "status counts the violation"
+tap_is "$(jq '.packs[0].counters.violations' "$TMP/status")" 4 "status counts the violations"
 tap_is "$(jq '.packs[0].counters.contended' "$TMP/status")" 0 \
 	"no state update was skipped for contention"
 tap_ok "unload the pack" "$DRVGUARD" unload core
