@@ -60,14 +60,15 @@ static int read_counter(int fd, __u32 id, __u64 *sum)
 	return 0;
 }
 
-static void print_pack(const char *pack, bool first)
+static int print_pack(const char *pack, void *ctx)
 {
+	bool *first = ctx;
 	int drivers_fd = dg_pin_open(pack, "drivers");
 	int counters_fd = dg_pin_open(pack, "counters");
 	int links = count_links(pack);
 
 	if (dg_opts.json) {
-		printf("%s{", first ? "" : ",");
+		printf("%s{", *first ? "" : ",");
 		json_kv_str(stdout, "pack", pack);
 		printf(",\"attach\":\"fentry\",\"probes\":%d,\"drivers\":[", links);
 	} else {
@@ -102,28 +103,20 @@ static void print_pack(const char *pack, bool first)
 		close(drivers_fd);
 	if (counters_fd >= 0)
 		close(counters_fd);
+	*first = false;
+	return 0;
 }
 
 int cmd_status(int argc, char **argv)
 {
-	struct dirent *ent;
 	bool first = true;
-	DIR *d;
 	int err = dg_require_root();
 
 	if (err)
 		return err;
 	if (dg_opts.json)
 		printf("{\"packs\":[");
-	d = opendir(DG_PIN_ROOT);
-	while (d && (ent = readdir(d))) {
-		if (ent->d_name[0] == '.' || ent->d_type != DT_DIR)
-			continue;
-		print_pack(ent->d_name, first);
-		first = false;
-	}
-	if (d)
-		closedir(d);
+	dg_for_each_pack(print_pack, &first);
 	if (dg_opts.json)
 		printf("]}\n");
 	else if (first)

@@ -3,7 +3,6 @@
  * `drvguard unload PACK | --all`: detach a pack by removing its pins.  Events
  * not yet read by a watcher are dropped with the pack.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 
@@ -28,18 +27,20 @@ static int unload_one(const char *pack)
 	return 0;
 }
 
+/* Unload @pack and go on with the others whatever happens; keep the last error. */
+static int unload_next(const char *pack, void *ctx)
+{
+	int *err = ctx;
+
+	*err = unload_one(pack) ?: *err;
+	return 0;
+}
+
 static int unload_all(void)
 {
-	DIR *d = opendir(DG_PIN_ROOT);
-	struct dirent *ent;
 	int err = 0;
 
-	if (!d)
-		return 0;
-	while ((ent = readdir(d)))
-		if (ent->d_name[0] != '.' && ent->d_type == DT_DIR)
-			err = unload_one(ent->d_name) ?: err;
-	closedir(d);
+	dg_for_each_pack(unload_next, &err);
 	return err;
 }
 

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,44 +96,49 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return w->count && w->printed >= w->count ? -ECANCELED : 0;
 }
 
+struct dg_watch_open {
+	struct dg_watch *w;
+	struct ring_buffer *rb;
+};
+
+/* Add the ring buffer of loaded @pack to the watcher's. */
+static int open_pack(const char *pack, void *ctx)
+{
+	struct dg_watch_open *o = ctx;
+	struct dg_watch *w = o->w;
+	struct dg_watch_pack *p = &w->packs[w->nr_packs];
+	int events_fd;
+
+	if (w->nr_packs == DG_MAX_PACKS)
+		return 0;
+	snprintf(p->name, sizeof(p->name), "%.63s", pack);
+	p->w = w;
+	p->drivers_fd = dg_pin_open(p->name, "drivers");
+	events_fd = dg_pin_open(p->name, "events");
+	if (p->drivers_fd < 0 || events_fd < 0) {
+		elog("pack '%s' is incompletely pinned; 'drvguard unload %s'", p->name, p->name);
+		return -DG_EXIT_ERROR;
+	}
+	if (!o->rb)
+		o->rb = ring_buffer__new(events_fd, handle_event, p, NULL);
+	else if (ring_buffer__add(o->rb, events_fd, handle_event, p))
+		goto fail;
+	if (!o->rb)
+		goto fail;
+	w->nr_packs++;
+	return 0;
+fail:
+	elog("cannot open the event stream of pack '%s'", p->name);
+	return -DG_EXIT_ERROR;
+}
+
 /* Add the ring buffer of every loaded pack to @rb. */
 static int open_packs(struct dg_watch *w, struct ring_buffer **rb)
 {
-	struct dirent *ent;
-	DIR *d = opendir(DG_PIN_ROOT);
-	int err = 0;
+	struct dg_watch_open o = { .w = w };
+	int err = dg_for_each_pack(open_pack, &o);
 
-	if (!d)
-		return -DG_EXIT_NOT_LOADED;
-	while ((ent = readdir(d)) && w->nr_packs < DG_MAX_PACKS) {
-		struct dg_watch_pack *p = &w->packs[w->nr_packs];
-		int events_fd;
-
-		if (ent->d_name[0] == '.' || ent->d_type != DT_DIR)
-			continue;
-		snprintf(p->name, sizeof(p->name), "%.63s", ent->d_name);
-		p->w = w;
-		p->drivers_fd = dg_pin_open(p->name, "drivers");
-		events_fd = dg_pin_open(p->name, "events");
-		if (p->drivers_fd < 0 || events_fd < 0) {
-			elog("pack '%s' is incompletely pinned; 'drvguard unload %s'", p->name,
-			     p->name);
-			err = -DG_EXIT_ERROR;
-			break;
-		}
-		if (!*rb)
-			*rb = ring_buffer__new(events_fd, handle_event, p, NULL);
-		else if (ring_buffer__add(*rb, events_fd, handle_event, p))
-			err = -DG_EXIT_ERROR;
-		if (!*rb)
-			err = -DG_EXIT_ERROR;
-		if (err) {
-			elog("cannot open the event stream of pack '%s'", p->name);
-			break;
-		}
-		w->nr_packs++;
-	}
-	closedir(d);
+	*rb = o.rb;
 	if (!err && !w->nr_packs)
 		err = -DG_EXIT_NOT_LOADED;
 	return err;

@@ -62,6 +62,21 @@ int dg_pin_open(const char *pack, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+int dg_for_each_pack(int (*fn)(const char *pack, void *ctx), void *ctx)
+{
+	DIR *d = opendir(DG_PIN_ROOT);
+	struct dirent *ent;
+	int ret = 0;
+
+	if (!d)
+		return 0;
+	while (!ret && (ent = readdir(d)))
+		if (ent->d_name[0] != '.' && ent->d_type == DT_DIR)
+			ret = fn(ent->d_name, ctx);
+	closedir(d);
+	return ret;
+}
+
 /* Remove @dir and what it holds: pins and the subdirectories they sit in. */
 static int remove_tree(const char *dir)
 {

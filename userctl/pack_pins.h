@@ -21,6 +21,12 @@ int dg_pack_is_loaded(const char *pack);
 /* Open the pinned object @name of loaded @pack; fd or -errno. */
 int dg_pin_open(const char *pack, const char *name);
 
+/*
+ * Call @fn for each loaded pack, in directory order, until it returns non-zero;
+ * returns that value, or 0.  No pin root means no pack.
+ */
+int dg_for_each_pack(int (*fn)(const char *pack, void *ctx), void *ctx);
+
 /* Remove the pin directory of @pack and everything in it; 0 or -errno. */
 int dg_pins_remove(const char *pack);
 
