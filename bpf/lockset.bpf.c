@@ -147,6 +147,18 @@ static __always_inline bool dg_held_remove(struct dg_held_set *set, __u64 lock, 
 	return found;
 }
 
+/* Claim @set (a CPU's stack), remove @lock held by @pid from it; true if it was there. */
+static __always_inline bool dg_held_take(struct dg_held_set *set, __u64 lock, __u32 pid)
+{
+	bool found;
+
+	if (!set || !set->depth || !dg_set_claim(set))
+		return false;
+	found = dg_held_remove(set, lock, pid);
+	dg_set_release(set);
+	return found;
+}
+
 SEC("fentry")
 int dg_spin_acquire(void *ctx)
 {
@@ -189,20 +201,14 @@ int dg_spin_acquire(void *ctx)
 SEC("fentry")
 int dg_spin_release(void *ctx)
 {
-	__u32 pid = (__u32)bpf_get_current_pid_tgid();
-	__u64 lock = dg_arg0(ctx);
-	struct dg_held_set *set;
-	__u32 zero = 0;
-	bool found = false;
+	__u32 pid, zero = 0;
+	__u64 lock;
 
 	if (!held_total)
 		return 0;
-	set = bpf_map_lookup_elem(&held, &zero);
-	if (set && set->depth && dg_set_claim(set)) {
-		found = dg_held_remove(set, lock, pid);
-		dg_set_release(set);
-	}
-	if (found) {
+	pid = (__u32)bpf_get_current_pid_tgid();
+	lock = dg_arg0(ctx);
+	if (dg_held_take(bpf_map_lookup_elem(&held, &zero), lock, pid)) {
 		dg_count(DG_CNT_DRIVER_CALLS);
 		return 0;
 	}
@@ -213,12 +219,7 @@ int dg_spin_release(void *ctx)
 	for (__u32 cpu = 0; cpu < 64; cpu++) {
 		if (cpu >= nr_cpus)
 			break;
-		set = bpf_map_lookup_percpu_elem(&held, &zero, cpu);
-		if (!set || !set->depth || !dg_set_claim(set))
-			continue;
-		found = dg_held_remove(set, lock, pid);
-		dg_set_release(set);
-		if (found) {
+		if (dg_held_take(bpf_map_lookup_percpu_elem(&held, &zero, cpu), lock, pid)) {
 			dg_count(DG_CNT_MIGRATED_UNLOCK);
 			break;
 		}
