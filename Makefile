@@ -40,7 +40,7 @@ endif
 .DELETE_ON_ERROR:
 # Keep intermediate BPF objects and skeletons: they are build output too.
 .SECONDARY:
-.PHONY: all deps check demo bench clean unit-tests modules
+.PHONY: all deps check demo bench clean unit-tests modules install uninstall
 
 all: $(OUTPUT)/drvguard $(TEST_MODULES) $(UNIT_TESTS)
 
@@ -121,3 +121,71 @@ modules: $(TEST_MODULES)
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
+
+# Installation of what `make` built (it builds nothing itself), for
+# PREFIX=/usr/local by default; DESTDIR stages it.  The paths written in the
+# unit, the boot script and the man page are for /usr/local and are rewritten
+# for PREFIX.  /etc is never touched: the example drvguard.conf goes with the
+# documentation.
+PREFIX		?= /usr/local
+SBINDIR		:= $(PREFIX)/sbin
+LIBDIR		:= $(PREFIX)/lib/drvguard
+DATADIR		:= $(PREFIX)/share/drvguard
+MAN8DIR		:= $(PREFIX)/share/man/man8
+COMPLETIONDIR	:= $(PREFIX)/share/bash-completion/completions
+UNITDIR		:= $(PREFIX)/lib/systemd/system
+DOCDIR		:= $(PREFIX)/share/doc/drvguard
+INSTALL		?= install
+PACK_SRCS	:= $(wildcard rules/packs/*.rules)
+PACK_OBJS	:= $(wildcard $(OUTPUT)/packs/*.o)
+RUNTIME_HDRS	:= $(wildcard bpf/*.h) $(OUTPUT)/vmlinux.h
+SET_PREFIX	:= sed 's|/usr/local/|$(PREFIX)/|g'
+
+install:
+	$(Q)test -x $(OUTPUT)/drvguard -a -f $(OUTPUT)/vmlinux.h || \
+		{ echo "make install: no $(OUTPUT)/drvguard or vmlinux.h; run make first" >&2; \
+		  exit 1; }
+	$(Q)mkdir -p $(OUTPUT)/dist
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/drvguard)
+	$(Q)$(INSTALL) -D -m 755 $(OUTPUT)/drvguard $(DESTDIR)$(SBINDIR)/drvguard
+	$(call msg,INSTALL,$(DESTDIR)$(MAN8DIR)/drvguard.8)
+	$(Q)$(SET_PREFIX) docs/drvguard.8 > $(OUTPUT)/dist/drvguard.8
+	$(Q)$(INSTALL) -D -m 644 $(OUTPUT)/dist/drvguard.8 $(DESTDIR)$(MAN8DIR)/drvguard.8
+	$(call msg,INSTALL,$(DESTDIR)$(COMPLETIONDIR)/drvguard)
+	$(Q)$(INSTALL) -D -m 644 dist/bash-completion/drvguard $(DESTDIR)$(COMPLETIONDIR)/drvguard
+	$(call msg,INSTALL,$(DESTDIR)$(UNITDIR)/drvguard.service)
+	$(Q)$(SET_PREFIX) dist/systemd/drvguard.service > $(OUTPUT)/dist/drvguard.service
+	$(Q)$(INSTALL) -D -m 644 $(OUTPUT)/dist/drvguard.service \
+		$(DESTDIR)$(UNITDIR)/drvguard.service
+	$(call msg,INSTALL,$(DESTDIR)$(LIBDIR)/drvguard-boot)
+	$(Q)$(SET_PREFIX) dist/drvguard-boot > $(OUTPUT)/dist/drvguard-boot
+	$(Q)$(INSTALL) -D -m 755 $(OUTPUT)/dist/drvguard-boot $(DESTDIR)$(LIBDIR)/drvguard-boot
+	$(call msg,INSTALL,$(DESTDIR)$(DOCDIR)/drvguard.conf.example)
+	$(Q)$(INSTALL) -D -m 644 dist/drvguard.conf $(DESTDIR)$(DOCDIR)/drvguard.conf.example
+	$(call msg,INSTALL,$(DESTDIR)$(DATADIR)/include/)
+	$(Q)$(INSTALL) -D -m 644 -t $(DESTDIR)$(DATADIR)/include $(RUNTIME_HDRS)
+ifneq ($(PACK_SRCS),)
+	$(call msg,INSTALL,$(DESTDIR)$(DATADIR)/rules/)
+	$(Q)$(INSTALL) -D -m 644 -t $(DESTDIR)$(DATADIR)/rules $(PACK_SRCS)
+endif
+ifneq ($(PACK_OBJS),)
+	$(call msg,INSTALL,$(DESTDIR)$(LIBDIR)/packs/)
+	$(Q)$(INSTALL) -D -m 644 -t $(DESTDIR)$(LIBDIR)/packs $(PACK_OBJS)
+endif
+
+# Removes only what install puts there; the directories go when left empty.
+UNINSTALL_FILES	:= $(SBINDIR)/drvguard $(MAN8DIR)/drvguard.8 $(COMPLETIONDIR)/drvguard \
+		   $(UNITDIR)/drvguard.service $(LIBDIR)/drvguard-boot \
+		   $(DOCDIR)/drvguard.conf.example \
+		   $(addprefix $(DATADIR)/include/,$(notdir $(RUNTIME_HDRS))) \
+		   $(addprefix $(DATADIR)/rules/,$(notdir $(PACK_SRCS))) \
+		   $(addprefix $(LIBDIR)/packs/,$(sort $(notdir $(PACK_OBJS)) \
+			$(patsubst %.rules,%.o,$(notdir $(PACK_SRCS)))))
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(UNINSTALL_FILES))
+	$(Q)for dir in $(DATADIR)/include $(DATADIR)/rules $(DATADIR) $(LIBDIR)/packs \
+		$(LIBDIR) $(DOCDIR); do \
+		rmdir $(DESTDIR)$$dir 2>/dev/null || true; \
+	done
