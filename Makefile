@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # drvguard build.  Everything generated lands under $(OUTPUT): the guest
 # kernel build tree with module BTF, vmlinux.h from the guest kernel's BTF,
-# BPF objects and skeletons, the drvguard command and the test modules.
+# the drvguard command with its rule compiler, the shipped packs compiled
+# from rules/packs/, the test modules and the front end's fuzzer.
 # `make V=1` shows full commands.
 
 OUTPUT		:= .output
@@ -15,19 +16,22 @@ CC		?= cc
 ARCH		:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 CFLAGS		?= -g -O2
-CFLAGS		+= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-CFLAGS		+= -I$(OUTPUT) -Ibpf
+CFLAGS		+= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+		   -Wno-format-truncation
+CFLAGS		+= -I$(OUTPUT) -Ibpf -D_GNU_SOURCE
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -I$(OUTPUT) -Ibpf
 # The command is linked statically so that it runs on any guest userland.
 LDFLAGS		+= -static
 LDLIBS		+= -lbpf -lelf -lz
 
-BPF_MONITORS	:= lockset
-USERCTL_SRCS	:= $(wildcard userctl/*.c) probes/catalog.c
+USERCTL_SRCS	:= $(wildcard userctl/*.c) $(wildcard rules/*.c) probes/catalog.c
 USERCTL_OBJS	:= $(patsubst %.c,$(OUTPUT)/%.o,$(USERCTL_SRCS))
-SKELETONS	:= $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_MONITORS))
+RUNTIME_HDRS_SRC := $(wildcard bpf/*.h)
+# Shipped packs: every rules/packs/*.rules; rules/lib/ holds what they include.
+PACKS		:= $(patsubst rules/packs/%.rules,$(OUTPUT)/packs/%.o,$(wildcard rules/packs/*.rules))
 UNIT_TESTS	:= $(patsubst selftests/unit/%.c,$(OUTPUT)/unit/%,$(wildcard selftests/unit/test_*.c))
 TEST_MODULES	:= $(OUTPUT)/modules/.built
+FUZZER		:= $(OUTPUT)/fuzz/fuzz_rules
 
 ifeq ($(V),1)
 	Q =
@@ -38,11 +42,11 @@ else
 endif
 
 .DELETE_ON_ERROR:
-# Keep intermediate BPF objects and skeletons: they are build output too.
+# Keep intermediate files: they are build output too.
 .SECONDARY:
 .PHONY: all deps check demo bench clean unit-tests modules install uninstall
 
-all: $(OUTPUT)/drvguard $(TEST_MODULES) $(UNIT_TESTS)
+all: $(OUTPUT)/drvguard $(PACKS) $(TEST_MODULES) $(UNIT_TESTS) $(FUZZER)
 
 deps:
 	$(Q)scripts/install-deps
@@ -57,7 +61,8 @@ demo: deps
 	$(Q)selftests/vm/run --quiet --allow 'scheduling while atomic' \
 		--timeout 300 -- scripts/demo
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/userctl $(OUTPUT)/probes $(OUTPUT)/unit:
+$(OUTPUT) $(OUTPUT)/userctl $(OUTPUT)/probes $(OUTPUT)/rules $(OUTPUT)/unit $(OUTPUT)/packs \
+		$(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
 # Guest kernel build tree: vmlinux with BTF, resolve_btfids, headers copy.
@@ -73,22 +78,13 @@ $(OUTPUT)/vmlinux.h: $(VMLINUX_BTF) | $(OUTPUT)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-# BPF monitors: compile, link with bpftool, generate the skeleton.
-$(OUTPUT)/bpf/%.tmp.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(OUTPUT)/vmlinux.h | $(OUTPUT)/bpf
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+# The drvguard command, with the rule compiler linked in.
+$(OUTPUT)/userctl/%.o: userctl/%.c $(wildcard userctl/*.h) bpf/drvguard.h rules/rulec.h \
+		probes/catalog.h | $(OUTPUT)/userctl
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUTPUT)/bpf/%.bpf.o: $(OUTPUT)/bpf/%.tmp.o
-	$(call msg,GEN-OBJ,$@)
-	$(Q)$(BPFTOOL) gen object $@ $<
-
-$(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< > $@
-
-# The drvguard command.
-$(OUTPUT)/userctl/%.o: userctl/%.c $(wildcard userctl/*.h) bpf/drvguard.h $(SKELETONS) \
-		| $(OUTPUT)/userctl
+$(OUTPUT)/rules/%.o: rules/%.c rules/rulec.h probes/catalog.h | $(OUTPUT)/rules
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -100,8 +96,22 @@ $(OUTPUT)/drvguard: $(USERCTL_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# Shipped packs, compiled by the command itself against bpf/ and vmlinux.h.
+$(OUTPUT)/packs/%.o: rules/packs/%.rules $(wildcard rules/lib/*.rules) $(RUNTIME_HDRS_SRC) \
+		$(OUTPUT)/vmlinux.h $(OUTPUT)/drvguard | $(OUTPUT)/packs
+	$(call msg,PACK,$@)
+	$(Q)$(OUTPUT)/drvguard compile $< -o $@
+
+# The front end's fuzzer (libFuzzer, ASan, UBSan); `make check` runs it briefly.
+FUZZ_SRCS	:= $(filter-out rules/compile.c,$(wildcard rules/*.c)) probes/catalog.c
+
+$(FUZZER): selftests/fuzz/fuzz_rules.c $(FUZZ_SRCS) rules/rulec.h probes/catalog.h | $(OUTPUT)/fuzz
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Irules selftests/fuzz/fuzz_rules.c $(FUZZ_SRCS) -o $@
+
 # Host-side unit tests link the pieces of the command that need no kernel.
-UNIT_OBJS	:= $(patsubst %,$(OUTPUT)/userctl/%.o,json kmodules ksyms report) \
+UNIT_OBJS	:= $(patsubst %,$(OUTPUT)/userctl/%.o,json kmodules ksyms report pack_meta) \
 		   $(OUTPUT)/probes/catalog.o
 
 $(OUTPUT)/unit/test_%: selftests/unit/test_%.c selftests/lib/tap.h $(UNIT_OBJS) | $(OUTPUT)/unit
@@ -137,8 +147,9 @@ UNITDIR		:= $(PREFIX)/lib/systemd/system
 DOCDIR		:= $(PREFIX)/share/doc/drvguard
 INSTALL		?= install
 PACK_SRCS	:= $(wildcard rules/packs/*.rules)
+PACK_LIBS	:= $(wildcard rules/lib/*.rules)
 PACK_OBJS	:= $(wildcard $(OUTPUT)/packs/*.o)
-RUNTIME_HDRS	:= $(wildcard bpf/*.h) $(OUTPUT)/vmlinux.h
+RUNTIME_HDRS	:= $(RUNTIME_HDRS_SRC) $(OUTPUT)/vmlinux.h
 SET_PREFIX	:= sed 's|/usr/local/|$(PREFIX)/|g'
 
 install:
@@ -166,7 +177,8 @@ install:
 	$(Q)$(INSTALL) -D -m 644 -t $(DESTDIR)$(DATADIR)/include $(RUNTIME_HDRS)
 ifneq ($(PACK_SRCS),)
 	$(call msg,INSTALL,$(DESTDIR)$(DATADIR)/rules/)
-	$(Q)$(INSTALL) -D -m 644 -t $(DESTDIR)$(DATADIR)/rules $(PACK_SRCS)
+	$(Q)$(INSTALL) -D -m 644 -t $(DESTDIR)$(DATADIR)/rules/packs $(PACK_SRCS)
+	$(Q)$(INSTALL) -D -m 644 -t $(DESTDIR)$(DATADIR)/rules/lib $(PACK_LIBS)
 endif
 ifneq ($(PACK_OBJS),)
 	$(call msg,INSTALL,$(DESTDIR)$(LIBDIR)/packs/)
@@ -178,14 +190,16 @@ UNINSTALL_FILES	:= $(SBINDIR)/drvguard $(MAN8DIR)/drvguard.8 $(COMPLETIONDIR)/dr
 		   $(UNITDIR)/drvguard.service $(LIBDIR)/drvguard-boot \
 		   $(DOCDIR)/drvguard.conf.example \
 		   $(addprefix $(DATADIR)/include/,$(notdir $(RUNTIME_HDRS))) \
-		   $(addprefix $(DATADIR)/rules/,$(notdir $(PACK_SRCS))) \
+		   $(addprefix $(DATADIR)/rules/packs/,$(notdir $(PACK_SRCS))) \
+		   $(addprefix $(DATADIR)/rules/lib/,$(notdir $(PACK_LIBS))) \
 		   $(addprefix $(LIBDIR)/packs/,$(sort $(notdir $(PACK_OBJS)) \
 			$(patsubst %.rules,%.o,$(notdir $(PACK_SRCS)))))
 
 uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(addprefix $(DESTDIR),$(UNINSTALL_FILES))
-	$(Q)for dir in $(DATADIR)/include $(DATADIR)/rules $(DATADIR) $(LIBDIR)/packs \
+	$(Q)for dir in $(DATADIR)/include $(DATADIR)/rules/packs $(DATADIR)/rules/lib \
+		$(DATADIR)/rules $(DATADIR) $(LIBDIR)/packs \
 		$(LIBDIR) $(DOCDIR); do \
 		rmdir $(DESTDIR)$$dir 2>/dev/null || true; \
 	done

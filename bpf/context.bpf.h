@@ -13,6 +13,8 @@
 #define DG_SOFTIRQ_OFFSET	0x00000100U
 #define DG_HARDIRQ_MASK		0x000f0000U
 #define DG_NMI_MASK		0x00f00000U
+/* x86 folds an inverted need-resched bit into the count */
+#define DG_PREEMPT_NEED_RESCHED	0x80000000U
 
 /* x86 keeps the preempt count in a per-CPU variable, not in thread_info. */
 extern int __preempt_count __ksym;
@@ -28,6 +30,14 @@ static __always_inline __u32 dg_context(void)
 	if (count & DG_SOFTIRQ_OFFSET)
 		return DG_CTX_SOFTIRQ;
 	return DG_CTX_PROCESS;
+}
+
+/* Whether the current code may not sleep: preemption, softirqs or an irq level is held. */
+static __always_inline bool dg_atomic(void)
+{
+	__u32 count = *(int *)bpf_this_cpu_ptr(&__preempt_count);
+
+	return (count & ~DG_PREEMPT_NEED_RESCHED) != 0;
 }
 
 #endif /* CONTEXT_BPF_H */

@@ -22,16 +22,9 @@
 #ifndef DRIVER_SCOPE_BPF_H
 #define DRIVER_SCOPE_BPF_H
 
-#include "drvguard.h"
+#include "maps.bpf.h"
 
 #define DG_PATCH_SIZE	5	/* the ftrace call at a function's entry (no IBT) */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DG_MAX_DRIVERS);
-	__type(key, __u32);
-	__type(value, struct dg_driver);
-} drivers SEC(".maps");
 
 /* Return address of the traced call, i.e. the caller's call site + 5; 0 if unknown. */
 static __always_inline __u64 dg_caller(void *ctx)
@@ -52,16 +45,18 @@ static __always_inline __u64 dg_caller(void *ctx)
 	return 0;
 }
 
-/* Index of the monitored driver whose text holds @addr, or -1. */
+/* Index of the monitored driver whose code holds @addr, or -1. */
 static __always_inline int dg_driver_of(__u64 addr)
 {
 	for (int i = 0; i < DG_MAX_DRIVERS; i++) {
 		__u32 key = i;	/* a copy: the verifier must see i stay in a register */
 		struct dg_driver *d = bpf_map_lookup_elem(&drivers, &key);
 
-		if (!d || !d->start)
+		if (!d || !d->name[0])
 			return -1;
 		if (addr >= d->start && addr < d->end)
+			return i;
+		if (addr >= d->init_start && addr < d->init_end)
 			return i;
 	}
 	return -1;

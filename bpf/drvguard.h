@@ -1,25 +1,38 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Layouts shared by the BPF monitors and the drvguard command: the driver
- * table that scopes every monitor to the monitored modules, and the violation
- * event that crosses the ring buffer.  Fixed-width types only, so that both
- * sides compile the same bytes; the user-space readers assert the sizes.
+ * Layouts shared by the BPF runtime, the packs compiled from rules and the
+ * drvguard command: the driver table that scopes every monitor to the
+ * monitored modules, the per-symbol argument map, and the violation event
+ * that crosses the ring buffer.  Fixed-width types only, so that both sides
+ * compile the same bytes; the user-space readers assert the sizes.
  */
 #ifndef DRVGUARD_H
 #define DRVGUARD_H
 
 #define DG_MAX_DRIVERS		16	/* monitored modules per loaded pack */
-#define DG_MAX_HELD		8	/* spinlocks one CPU can hold inside drivers */
+#define DG_MAX_HELD		16	/* held resources one CPU can track */
+#define DG_MAX_RESOURCES	16	/* resource kinds of one pack */
+#define DG_MAX_FIELDS		8	/* message fields of one violation */
+#define DG_MAX_ARGS		6	/* x86-64 register arguments */
+#define DG_OBJECTS		8192	/* object table slots; a power of two */
 #define DG_DRIVER_NAME_LEN	56	/* MODULE_NAME_LEN on 64-bit kernels */
 #define DG_COMM_LEN		16
+#define DG_META_CHUNK		4096	/* the pack's metadata, in map values of this size */
+#define DG_META_CHUNKS		16
 
-/* One monitored module: its core text range and its name. start == 0 ends the table. */
+/*
+ * One monitored module: its name, and its core and init ranges while it is
+ * loaded (0 while it is not: an armed driver).  An empty name ends the table.
+ * The monitors keep the ranges current as the module loads and unloads.
+ */
 struct dg_driver {
 	__u64 start;
 	__u64 end;
+	__u64 init_start;
+	__u64 init_end;
 	char name[DG_DRIVER_NAME_LEN];
 };
-#define DG_DRIVER_SIZE		72
+#define DG_DRIVER_SIZE		88
 
 /* Execution context of the driver code that made the call. */
 enum dg_context {
@@ -29,42 +42,46 @@ enum dg_context {
 	DG_CTX_NMI = 3,
 };
 
-/* Rules the monitors know; names and severities live in userctl/rules_table.c. */
-enum dg_rule {
-	DG_RULE_SLEEP_WITH_SPINLOCK = 1,
-};
-
 #define DG_API_UNKNOWN		0xffffffffU
+#define DG_ENTRY_API_BASE	0x10000U	/* event->api of entry point events: base + class */
+
+/* A traced symbol: its catalog API and where each logical parameter sits. */
+struct dg_symbol {
+	__u32 api;
+	__s8 pos[DG_MAX_ARGS];	/* argument index, or -1 when the symbol lacks it */
+	__u16 pad;
+};
+#define DG_SYMBOL_SIZE		12
 
 /*
- * A violation. api and held_api are probe-catalog ids (probes/catalog.h),
- * which the loader maps from the traced functions' addresses.
+ * A violation.  The meaning of field[] is the rule's: the pack's metadata
+ * says the type of each, and the message that places them.
  */
 struct dg_event {
-	__u64 ts_ns;		/* bpf_ktime_get_ns() at the violating call */
+	__u64 ts_ns;		/* bpf_ktime_get_ns() at the violating event */
 	__u64 site;		/* return address of the violating call */
-	__u64 held_lock;	/* address of the most recently taken held lock */
-	__u64 held_site;	/* return address of the call that took it */
-	__u32 rule;		/* enum dg_rule */
+	__u64 field[DG_MAX_FIELDS];
+	__u32 rule;		/* rule id in the pack, from 1 */
 	__u32 driver;		/* index into the driver table */
-	__u32 api;		/* catalog id of the violating API */
-	__u32 held_api;		/* catalog id of the API that took the held lock */
-	__u32 held_count;	/* spinlocks the driver holds on this CPU */
+	__u32 api;		/* catalog id of the API, or DG_ENTRY_API_BASE + class */
 	__u32 context;		/* enum dg_context */
 	__u32 pid;
 	__u32 cpu;
+	__u32 nr_fields;
+	__u32 flags;
 	char comm[DG_COMM_LEN];
 };
-#define DG_EVENT_SIZE		80
+#define DG_EVENT_SIZE		128
 
 /* Per-CPU monitor counters, summed by `drvguard status`. */
 enum dg_counter {
 	DG_CNT_DRIVER_CALLS = 0,	/* monitored API calls made by the drivers */
 	DG_CNT_EVENTS,		/* violations emitted */
 	DG_CNT_DROPS,		/* violations lost: ring buffer full */
-	DG_CNT_HELD_OVERFLOW,	/* lock not tracked: more than DG_MAX_HELD held */
-	DG_CNT_MIGRATED_UNLOCK,	/* unlock found its lock on another CPU */
+	DG_CNT_HELD_OVERFLOW,	/* held resource not tracked: the CPU's set was full */
+	DG_CNT_MIGRATED,	/* a held resource was found on another CPU */
 	DG_CNT_CONTENDED,	/* state update skipped: nested program on the CPU */
+	DG_CNT_OBJECT_OVERFLOW,	/* object not tracked: its table neighbourhood was full */
 	DG_NR_COUNTERS,
 };
 

@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `drvguard load PACK --driver MODULE...`: load a pack's monitors, scope them
- * to the given modules, attach them to every API of the probe catalog and
- * pin everything under DG_PIN_ROOT/PACK so it outlives this process.
+ * `drvguard load PACK --driver MODULE...`: load a compiled pack, scope it to
+ * the given modules, attach every program the pack's metadata lists, and
+ * pin maps and links under DG_PIN_ROOT/NAME so they outlive this process.
  *
- * Attach strategy: fentry.  The monitor has one template program per
- * catalog role; each template is loaded against the role's first symbol and
- * then cloned and attached once per catalog symbol (fentry_clone.c).  The
- * `apis` map tells the programs which catalog API a traced address is.
- * Scoping to the driver happens inside the programs by return address.  Any
- * failure rolls back: nothing stays attached or pinned.
+ * Attach strategy: fentry/fexit for kernel API events.  A pack has one
+ * program per logical API; it is loaded against the first of the API's
+ * catalog symbols that the running kernel has, and then cloned once for
+ * each further symbol (fentry_clone.c).  The `symbols` map tells the
+ * programs which API a traced address implements and where its arguments
+ * sit.  Entry point programs attach where their section says (tracepoints,
+ * do_init_module, free_module).  The runtime's own module lifecycle
+ * programs attach last, so they run after the pack's programs on the same
+ * function.  Any failure rolls back: nothing stays attached or pinned.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,36 +26,38 @@
 #include <bpf/libbpf.h>
 
 #include "../probes/catalog.h"
-#include "lockset.skel.h"
 #include "fentry_clone.h"
 #include "json.h"
 #include "kmodules.h"
 #include "ksyms.h"
 #include "main.h"
+#include "pack_object.h"
 #include "pack_pins.h"
 
-struct dg_load {
-	const char *pack;
-	struct dg_driver drivers[DG_MAX_DRIVERS];
-	int nr_drivers;
-	struct lockset_bpf *skel;
-	struct btf *vmlinux_btf;
-	int link_fds[DG_MAX_APIS];	/* one per catalog API; -1 when not attached */
+#define DG_MAX_LINKS	256
+
+/* Maps every command reading a loaded pack needs, pinned by these names. */
+static const char *const pinned_maps[] = {
+	"events", "drivers", "counters", "held", "objects", "meta", "rule_hits",
 };
 
-/* The template program that implements catalog role @role. */
-static struct bpf_program *template_for(struct lockset_bpf *skel, enum dg_probe_role role)
-{
-	switch (role) {
-	case DG_ROLE_SPIN_ACQUIRE:
-		return skel->progs.dg_spin_acquire;
-	case DG_ROLE_SPIN_RELEASE:
-		return skel->progs.dg_spin_release;
-	case DG_ROLE_MAY_SLEEP:
-		return skel->progs.dg_may_sleep;
-	}
-	return NULL;
-}
+struct dg_link {
+	int fd;
+	char name[96];
+};
+
+struct dg_load {
+	const char *spec;
+	struct dg_driver drivers[DG_MAX_DRIVERS];
+	int nr_drivers;
+	struct dg_pack_object pack;
+	struct btf *vmlinux_btf;
+	/* per program of the metadata: the catalog API and its symbols' addresses */
+	int api[DG_META_MAX_PROGRAMS];
+	unsigned long long addr[DG_META_MAX_PROGRAMS][DG_MAX_SYMBOLS];
+	struct dg_link links[DG_MAX_LINKS];
+	int nr_links;
+};
 
 static int resolve_driver(const char *name, struct dg_driver *out)
 {
@@ -82,74 +88,298 @@ static int resolve_driver(const char *name, struct dg_driver *out)
 	}
 }
 
-/* Tell the programs which catalog API each traced function address is. */
-static int fill_api_map(struct dg_load *ld)
+static bool is_api_program(const struct dg_meta_program *p)
 {
-	unsigned long long addrs[DG_MAX_APIS];
-	const char *names[DG_MAX_APIS];
-	FILE *kallsyms;
-	int fd = bpf_map__fd(ld->skel->maps.apis);
+	return !strcmp(p->kind, "call") || !strcmp(p->kind, "return");
+}
 
-	for (size_t id = 0; id < dg_nr_apis; id++)
-		names[id] = dg_apis[id].symbol;
+/*
+ * Find, for every API program, which of its API's symbols the running
+ * kernel has (a function in its BTF with an address in kallsyms).  An API
+ * none of whose symbols exist is reported by name: the kernel inlines it,
+ * or is a version the catalog does not know yet.
+ */
+static int resolve_symbols(struct dg_load *ld)
+{
+	const struct dg_pack_meta *m = &ld->pack.meta;
+	const char *names[DG_META_MAX_PROGRAMS * DG_MAX_SYMBOLS];
+	unsigned long long addrs[DG_META_MAX_PROGRAMS * DG_MAX_SYMBOLS];
+	FILE *kallsyms;
+	int n = 0, missing = 0;
+
+	for (int i = 0; i < m->nr_programs; i++) {
+		ld->api[i] = -1;
+		if (!is_api_program(&m->programs[i]))
+			continue;
+		ld->api[i] = dg_api_find(m->programs[i].target);
+		if (ld->api[i] < 0) {
+			elog("pack '%s' needs API '%s', which this drvguard's catalog lacks; "
+			     "recompile the pack", m->name, m->programs[i].target);
+			return -DG_EXIT_ERROR;
+		}
+		for (int s = 0; s < DG_MAX_SYMBOLS; s++)
+			names[n++] = dg_apis[ld->api[i]].symbols[s].name;
+	}
 	kallsyms = fopen("/proc/kallsyms", "r");
 	if (!kallsyms) {
 		elog("cannot read /proc/kallsyms: %s", strerror(errno));
 		return -DG_EXIT_ERROR;
 	}
-	dg_ksyms_kernel_addrs(kallsyms, names, dg_nr_apis, addrs);
+	/* NULL names (unused symbol slots) simply stay at address 0 */
+	for (int i = 0; i < n; i++)
+		if (!names[i])
+			names[i] = "";
+	dg_ksyms_kernel_addrs(kallsyms, names, n, addrs);
 	fclose(kallsyms);
-	for (__u32 id = 0; id < dg_nr_apis; id++) {
-		if (!addrs[id]) {
-			elog("kernel has no symbol %s (API %s)", names[id], dg_apis[id].name);
-			return -DG_EXIT_KERNEL;
+	n = 0;
+	for (int i = 0; i < m->nr_programs; i++) {
+		bool any = false;
+
+		if (ld->api[i] < 0)
+			continue;
+		for (int s = 0; s < DG_MAX_SYMBOLS; s++, n++) {
+			const char *sym = dg_apis[ld->api[i]].symbols[s].name;
+
+			ld->addr[i][s] = 0;
+			if (!sym || !addrs[n] ||
+			    btf__find_by_name_kind(ld->vmlinux_btf, sym, BTF_KIND_FUNC) < 0)
+				continue;
+			ld->addr[i][s] = addrs[n];
+			any = true;
 		}
-		if (bpf_map_update_elem(fd, &addrs[id], &id, BPF_ANY)) {
-			elog("cannot fill the API table: %s", strerror(errno));
+		if (!any) {
+			elog("API %s: the running kernel has none of its symbols (%s%s%s); it is "
+			     "inlined or renamed there", dg_apis[ld->api[i]].name,
+			     dg_apis[ld->api[i]].symbols[0].name,
+			     dg_apis[ld->api[i]].symbols[1].name ? ", ..." : "", "");
+			missing++;
+		}
+	}
+	return missing ? -DG_EXIT_KERNEL : 0;
+}
+
+/* The first symbol of program @i the kernel has; its template loads against it. */
+static int first_symbol(const struct dg_load *ld, int i)
+{
+	for (int s = 0; s < DG_MAX_SYMBOLS; s++)
+		if (ld->addr[i][s])
+			return s;
+	return -1;
+}
+
+static int set_targets(struct dg_load *ld)
+{
+	const struct dg_pack_meta *m = &ld->pack.meta;
+
+	for (int i = 0; i < m->nr_programs; i++) {
+		struct bpf_program *prog;
+		const char *sym;
+
+		prog = bpf_object__find_program_by_name(ld->pack.obj, m->programs[i].name);
+		if (!prog) {
+			elog("pack '%s' lists program %s but does not contain it", m->name,
+			     m->programs[i].name);
+			return -DG_EXIT_ERROR;
+		}
+		if (ld->api[i] < 0)
+			continue;
+		sym = dg_apis[ld->api[i]].symbols[first_symbol(ld, i)].name;
+		if (bpf_program__set_attach_target(prog, 0, sym)) {
+			elog("cannot target %s: %s", sym, strerror(errno));
 			return -DG_EXIT_ERROR;
 		}
 	}
 	return 0;
 }
 
-static int attach_catalog(struct dg_load *ld)
+/* Tell the programs, per traced address, its API and argument positions. */
+static int fill_symbols(struct dg_load *ld)
 {
-	for (size_t id = 0; id < dg_nr_apis; id++) {
-		const struct dg_api *api = &dg_apis[id];
-		int fd;
+	int fd = bpf_object__find_map_fd_by_name(ld->pack.obj, "symbols");
 
-		fd = dg_fentry_clone_attach(template_for(ld->skel, api->role), ld->vmlinux_btf,
-					    api->symbol);
-		if (fd < 0) {
-			elog("cannot attach to %s (API %s): %s", api->symbol, api->name,
-			     fd == -ENOENT ? "not a function in the kernel's BTF" : strerror(-fd));
-			return fd == -ENOENT || fd == -EINVAL ? -DG_EXIT_KERNEL : -DG_EXIT_ERROR;
+	for (int i = 0; i < ld->pack.meta.nr_programs; i++) {
+		for (int s = 0; ld->api[i] >= 0 && s < DG_MAX_SYMBOLS; s++) {
+			const struct dg_api_symbol *sym = &dg_apis[ld->api[i]].symbols[s];
+			struct dg_symbol val = { .api = ld->api[i] };
+
+			if (!ld->addr[i][s])
+				continue;
+			for (int a = 0; a < DG_MAX_ARGS; a++)
+				val.pos[a] = a < dg_api_nr_params(&dg_apis[ld->api[i]]) ? sym->pos[a] : -1;
+			if (bpf_map_update_elem(fd, &ld->addr[i][s], &val, BPF_ANY)) {
+				elog("cannot fill the symbol table: %s", strerror(errno));
+				return -DG_EXIT_ERROR;
+			}
 		}
-		ld->link_fds[id] = fd;
-		dlog("attached %s -> %s", api->name, api->symbol);
 	}
 	return 0;
 }
 
+/* The metadata goes into the `meta` map, where `watch` and `status` read it. */
+static int fill_meta(struct dg_load *ld)
+{
+	int fd = bpf_object__find_map_fd_by_name(ld->pack.obj, "meta");
+	size_t len = strlen(ld->pack.meta_text) + 1;
+
+	for (__u32 i = 0; i * DG_META_CHUNK < len; i++) {
+		char chunk[DG_META_CHUNK] = { 0 };
+		size_t n = len - i * DG_META_CHUNK;
+
+		if (i >= DG_META_CHUNKS) {
+			elog("the pack's metadata is larger than %d bytes", DG_META_CHUNK * DG_META_CHUNKS);
+			return -DG_EXIT_ERROR;
+		}
+		memcpy(chunk, ld->pack.meta_text + i * DG_META_CHUNK,
+		       n < DG_META_CHUNK ? n : DG_META_CHUNK);
+		if (bpf_map_update_elem(fd, &i, chunk, BPF_ANY)) {
+			elog("cannot store the pack's metadata: %s", strerror(errno));
+			return -DG_EXIT_ERROR;
+		}
+	}
+	return 0;
+}
+
+static int load_and_scope(struct dg_load *ld)
+{
+	size_t size;
+	__u32 *nr_cpus;
+	int err, fd;
+
+	ld->vmlinux_btf = btf__load_vmlinux_btf();
+	if (!ld->vmlinux_btf) {
+		elog("the kernel has no BTF (/sys/kernel/btf/vmlinux): %s", strerror(errno));
+		return -DG_EXIT_KERNEL;
+	}
+	err = resolve_symbols(ld);
+	if (!err)
+		err = set_targets(ld);
+	if (err)
+		return err;
+	nr_cpus = dg_rodata_var(ld->pack.obj, "nr_cpus", &size);
+	if (!nr_cpus || size != sizeof(*nr_cpus)) {
+		elog("pack '%s' was built against another runtime (no nr_cpus)", ld->pack.meta.name);
+		return -DG_EXIT_ERROR;
+	}
+	*nr_cpus = libbpf_num_possible_cpus();
+	err = bpf_object__load(ld->pack.obj);
+	if (err) {
+		elog("the kernel rejected pack '%s': %s (rerun with -d for the verifier log)",
+		     ld->pack.meta.name, strerror(-err));
+		return -DG_EXIT_KERNEL;
+	}
+	fd = bpf_object__find_map_fd_by_name(ld->pack.obj, "drivers");
+	for (__u32 i = 0; i < (__u32)ld->nr_drivers; i++) {
+		if (bpf_map_update_elem(fd, &i, &ld->drivers[i], BPF_ANY)) {
+			elog("cannot fill the driver table: %s", strerror(errno));
+			return -DG_EXIT_ERROR;
+		}
+	}
+	err = fill_symbols(ld);
+	return err ? err : fill_meta(ld);
+}
+
+static int add_link(struct dg_load *ld, int fd, const char *name, const char *suffix)
+{
+	struct dg_link *l;
+
+	if (ld->nr_links >= DG_MAX_LINKS) {
+		close(fd);
+		elog("more than %d attachments in one pack", DG_MAX_LINKS);
+		return -DG_EXIT_ERROR;
+	}
+	l = &ld->links[ld->nr_links++];
+	l->fd = fd;
+	snprintf(l->name, sizeof(l->name), "%s%s%s", name, suffix ? "." : "", suffix ? suffix : "");
+	return 0;
+}
+
+/* An API program: its own target first, then a clone per further symbol. */
+static int attach_api(struct dg_load *ld, int i, struct bpf_program *prog)
+{
+	int first = first_symbol(ld, i), fd, err;
+
+	fd = bpf_link_create(bpf_program__fd(prog), 0, bpf_program__expected_attach_type(prog),
+			     NULL);
+	if (fd < 0)
+		goto fail;
+	err = add_link(ld, fd, bpf_program__name(prog), NULL);
+	for (int s = first + 1; !err && s < DG_MAX_SYMBOLS; s++) {
+		const char *sym = dg_apis[ld->api[i]].symbols[s].name;
+
+		if (!ld->addr[i][s])
+			continue;
+		fd = dg_fentry_clone_attach(prog, ld->vmlinux_btf, sym);
+		if (fd < 0)
+			goto fail;
+		err = add_link(ld, fd, bpf_program__name(prog), sym);
+	}
+	return err;
+fail:
+	elog("cannot attach %s (API %s): %s", bpf_program__name(prog), dg_apis[ld->api[i]].name,
+	     strerror(errno));
+	return -DG_EXIT_KERNEL;
+}
+
+/* An entry point or runtime program: where its section says. */
+static int attach_fixed(struct dg_load *ld, struct bpf_program *prog)
+{
+	struct bpf_link *link = bpf_program__attach(prog);
+	int fd;
+
+	if (!link) {
+		elog("cannot attach %s (%s): %s", bpf_program__name(prog),
+		     bpf_program__section_name(prog), strerror(errno));
+		return -DG_EXIT_KERNEL;
+	}
+	fd = dup(bpf_link__fd(link));
+	bpf_link__destroy(link);	/* the duplicate keeps the attachment */
+	if (fd < 0) {
+		elog("cannot keep the attachment of %s: %s", bpf_program__name(prog),
+		     strerror(errno));
+		return -DG_EXIT_ERROR;
+	}
+	return add_link(ld, fd, bpf_program__name(prog), NULL);
+}
+
+static int attach_all(struct dg_load *ld)
+{
+	const struct dg_pack_meta *m = &ld->pack.meta;
+	int err = 0;
+
+	/* the pack's programs first, the runtime's last (see the top of this file) */
+	for (int pass = 0; pass < 2 && !err; pass++) {
+		for (int i = 0; i < m->nr_programs && !err; i++) {
+			const struct dg_meta_program *p = &m->programs[i];
+			struct bpf_program *prog;
+
+			if ((pass == 1) != !strcmp(p->kind, "runtime"))
+				continue;
+			prog = bpf_object__find_program_by_name(ld->pack.obj, p->name);
+			err = ld->api[i] >= 0 ? attach_api(ld, i, prog) : attach_fixed(ld, prog);
+			dlog("attached %s (%s %s)", p->name, p->kind, p->target);
+		}
+	}
+	return err;
+}
+
 static int pin_all(struct dg_load *ld)
 {
-	struct bpf_map *maps[] = { ld->skel->maps.events, ld->skel->maps.drivers,
-				   ld->skel->maps.counters, ld->skel->maps.held };
-	char path[256];
+	const char *pack = ld->pack.meta.name;
+	char path[256], name[128];
 	int err;
 
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		dg_pin_path(path, sizeof(path), ld->pack, bpf_map__name(maps[i]));
-		err = bpf_map__pin(maps[i], path);
+	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(ld->pack.obj, pinned_maps[i]);
+
+		dg_pin_path(path, sizeof(path), pack, pinned_maps[i]);
+		err = map ? bpf_map__pin(map, path) : -ENOENT;
 		if (err)
 			goto fail;
 	}
-	for (size_t id = 0; id < dg_nr_apis; id++) {
-		char name[96];
-
-		snprintf(name, sizeof(name), "links/%s", dg_apis[id].name);
-		dg_pin_path(path, sizeof(path), ld->pack, name);
-		if (bpf_obj_pin(ld->link_fds[id], path)) {
+	for (int i = 0; i < ld->nr_links; i++) {
+		snprintf(name, sizeof(name), "links/%s", ld->links[i].name);
+		dg_pin_path(path, sizeof(path), pack, name);
+		if (bpf_obj_pin(ld->links[i].fd, path)) {
 			err = -errno;
 			goto fail;
 		}
@@ -185,10 +415,13 @@ fail:
 
 static void print_loaded(const struct dg_load *ld)
 {
+	const char *pack = ld->pack.meta.name;
+
 	if (dg_opts.json) {
 		printf("{");
-		json_kv_str(stdout, "pack", ld->pack);
-		printf(",\"attach\":\"fentry\",\"probes\":%zu,\"drivers\":[", dg_nr_apis);
+		json_kv_str(stdout, "pack", pack);
+		printf(",\"attach\":\"fentry\",\"probes\":%d,\"rules\":%d,\"drivers\":[",
+		       ld->nr_links, ld->pack.meta.nr_rules);
 		for (int i = 0; i < ld->nr_drivers; i++) {
 			printf("%s", i ? "," : "");
 			json_str(stdout, ld->drivers[i].name);
@@ -196,69 +429,11 @@ static void print_loaded(const struct dg_load *ld)
 		printf("]}\n");
 		return;
 	}
-	printf("loaded pack %s on", ld->pack);
+	printf("loaded pack %s on", pack);
 	for (int i = 0; i < ld->nr_drivers; i++)
 		printf(" %s", ld->drivers[i].name);
-	printf(" (%zu fentry probes)\n", dg_nr_apis);
-}
-
-/* Point each template at the first catalog symbol of its role. */
-static int set_template_targets(struct dg_load *ld)
-{
-	enum dg_probe_role roles[] = { DG_ROLE_SPIN_ACQUIRE, DG_ROLE_SPIN_RELEASE,
-				       DG_ROLE_MAY_SLEEP };
-
-	for (size_t r = 0; r < sizeof(roles) / sizeof(roles[0]); r++) {
-		struct bpf_program *tmpl = template_for(ld->skel, roles[r]);
-		const char *target = NULL;
-
-		for (size_t id = 0; id < dg_nr_apis && !target; id++)
-			if (dg_apis[id].role == roles[r])
-				target = dg_apis[id].symbol;
-		if (!target) {
-			bpf_program__set_autoload(tmpl, false);
-			continue;
-		}
-		if (bpf_program__set_attach_target(tmpl, 0, target)) {
-			elog("cannot target %s: %s", target, strerror(errno));
-			return -DG_EXIT_ERROR;
-		}
-	}
-	return 0;
-}
-
-static int load_and_scope(struct dg_load *ld)
-{
-	int err, fd;
-
-	ld->vmlinux_btf = btf__load_vmlinux_btf();
-	if (!ld->vmlinux_btf) {
-		elog("the kernel has no BTF (/sys/kernel/btf/vmlinux): %s", strerror(errno));
-		return -DG_EXIT_KERNEL;
-	}
-	ld->skel = lockset_bpf__open();
-	if (!ld->skel) {
-		elog("cannot open the %s pack's BPF object: %s", ld->pack, strerror(errno));
-		return -DG_EXIT_ERROR;
-	}
-	ld->skel->rodata->nr_cpus = libbpf_num_possible_cpus();
-	err = set_template_targets(ld);
-	if (err)
-		return err;
-	err = lockset_bpf__load(ld->skel);
-	if (err) {
-		elog("the kernel rejected the %s pack: %s (rerun with -d for the verifier log)",
-		     ld->pack, strerror(-err));
-		return -DG_EXIT_KERNEL;
-	}
-	fd = bpf_map__fd(ld->skel->maps.drivers);
-	for (__u32 i = 0; i < (__u32)ld->nr_drivers; i++) {
-		if (bpf_map_update_elem(fd, &i, &ld->drivers[i], BPF_ANY)) {
-			elog("cannot fill the driver table: %s", strerror(errno));
-			return -DG_EXIT_ERROR;
-		}
-	}
-	return fill_api_map(ld);
+	printf(" (%d rules, %d fentry/fexit/tracepoint probes)\n", ld->pack.meta.nr_rules,
+	       ld->nr_links);
 }
 
 static int parse_args(struct dg_load *ld, int argc, char **argv)
@@ -284,11 +459,7 @@ static int parse_args(struct dg_load *ld, int argc, char **argv)
 		elog("usage: drvguard load PACK --driver MODULE [--driver MODULE ...]");
 		return -DG_EXIT_USAGE;
 	}
-	ld->pack = argv[optind];
-	if (!dg_pack_find(ld->pack)) {
-		elog("unknown pack '%s' (see 'drvguard packs')", ld->pack);
-		return -DG_EXIT_UNKNOWN;
-	}
+	ld->spec = argv[optind];
 	for (int i = 0; i < ld->nr_drivers; i++) {
 		err = resolve_driver(names[i], &ld->drivers[i]);
 		if (err)
@@ -299,53 +470,54 @@ static int parse_args(struct dg_load *ld, int argc, char **argv)
 
 int cmd_load(int argc, char **argv)
 {
-	struct dg_load ld = { 0 };
+	struct dg_load *ld = calloc(1, sizeof(*ld));
 	int err;
 
-	if (dg_nr_apis > DG_MAX_APIS) {
-		elog("the probe catalog has %zu APIs, more than the %d a pack can attach",
-		     dg_nr_apis, DG_MAX_APIS);
+	if (!ld)
 		return -DG_EXIT_ERROR;
-	}
-	for (size_t id = 0; id < DG_MAX_APIS; id++)
-		ld.link_fds[id] = -1;
-	/* Validate the command line and find the drivers' address ranges. */
+	/* Validate the command line, find the drivers, open (or compile) the pack. */
 	err = dg_require_root();
 	if (!err)
-		err = parse_args(&ld, argc, argv);
+		err = parse_args(ld, argc, argv);
+	if (!err)
+		err = dg_pack_object_open(ld->spec, &ld->pack);
 	if (err)
-		return err;
+		goto cleanup;
 
 	/* One instance per pack: a second load would double every report. */
 	err = dg_bpffs_ensure();
 	if (err) {
 		elog("cannot mount bpffs on /sys/fs/bpf: %s", strerror(-err));
-		return -DG_EXIT_KERNEL;
+		err = -DG_EXIT_KERNEL;
+		goto cleanup;
 	}
-	if (dg_pack_is_loaded(ld.pack)) {
-		elog("pack '%s' is already loaded; 'drvguard unload %s' first", ld.pack, ld.pack);
-		return -DG_EXIT_ALREADY_LOADED;
+	if (dg_pack_is_loaded(ld->pack.meta.name)) {
+		elog("pack '%s' is already loaded; 'drvguard unload %s' first", ld->pack.meta.name,
+		     ld->pack.meta.name);
+		err = -DG_EXIT_ALREADY_LOADED;
+		goto cleanup;
 	}
 
 	/* Load, scope, attach, pin; undo all of it on any failure. */
-	err = load_and_scope(&ld);
+	err = load_and_scope(ld);
 	if (!err)
-		err = attach_catalog(&ld);
+		err = attach_all(ld);
 	if (!err)
-		err = make_pin_dirs(ld.pack);
+		err = make_pin_dirs(ld->pack.meta.name);
 	if (!err) {
-		err = pin_all(&ld);
+		err = pin_all(ld);
 		if (err)
-			dg_pins_remove(ld.pack);
+			dg_pins_remove(ld->pack.meta.name);
 	}
 	if (!err)
-		print_loaded(&ld);
+		print_loaded(ld);
 
+cleanup:
 	/* Pinned links stay attached; unpinned ones detach as their fd closes. */
-	for (size_t id = 0; id < dg_nr_apis; id++)
-		if (ld.link_fds[id] >= 0)
-			close(ld.link_fds[id]);
-	lockset_bpf__destroy(ld.skel);
-	btf__free(ld.vmlinux_btf);
+	for (int i = 0; i < ld->nr_links; i++)
+		close(ld->links[i].fd);
+	dg_pack_object_close(&ld->pack);
+	btf__free(ld->vmlinux_btf);
+	free(ld);
 	return err;
 }

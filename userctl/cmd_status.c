@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `drvguard status`: each loaded pack with its drivers, attached probes and
- * monitor counters (violations, drops), summed over CPUs.
+ * `drvguard status`: each loaded pack with its drivers, attached probes,
+ * monitor counters (violations, drops) and violations per rule, summed over
+ * CPUs.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,15 +16,17 @@
 #include "../bpf/drvguard.h"
 #include "json.h"
 #include "main.h"
+#include "pack_meta.h"
 #include "pack_pins.h"
 
 static const char *const counter_names[DG_NR_COUNTERS] = {
 	[DG_CNT_DRIVER_CALLS] = "driver_calls",
 	[DG_CNT_EVENTS] = "violations",
 	[DG_CNT_DROPS] = "drops",
-	[DG_CNT_HELD_OVERFLOW] = "untracked_locks",
-	[DG_CNT_MIGRATED_UNLOCK] = "migrated_unlocks",
+	[DG_CNT_HELD_OVERFLOW] = "untracked_held",
+	[DG_CNT_MIGRATED] = "migrated",
 	[DG_CNT_CONTENDED] = "contended",
+	[DG_CNT_OBJECT_OVERFLOW] = "untracked_objects",
 };
 
 static int count_links(const char *pack)
@@ -60,33 +63,25 @@ static int read_counter(int fd, __u32 id, __u64 *sum)
 	return 0;
 }
 
-static int print_pack(const char *pack, void *ctx)
+static void print_drivers(int drivers_fd)
 {
-	bool *first = ctx;
-	int drivers_fd = dg_pin_open(pack, "drivers");
-	int counters_fd = dg_pin_open(pack, "counters");
-	int links = count_links(pack);
-
-	if (dg_opts.json) {
-		printf("%s{", *first ? "" : ",");
-		json_kv_str(stdout, "pack", pack);
-		printf(",\"attach\":\"fentry\",\"probes\":%d,\"drivers\":[", links);
-	} else {
-		printf("pack %s: %d fentry probes attached\n  drivers:", pack, links);
-	}
 	for (__u32 i = 0; drivers_fd >= 0 && i < DG_MAX_DRIVERS; i++) {
 		struct dg_driver d;
 
-		if (bpf_map_lookup_elem(drivers_fd, &i, &d) || !d.start)
+		if (bpf_map_lookup_elem(drivers_fd, &i, &d) || !d.name[0])
 			break;
 		if (dg_opts.json) {
-			printf("%s", i ? "," : "");
-			json_str(stdout, d.name);
+			printf("%s{", i ? "," : "");
+			json_kv_str(stdout, "name", d.name);
+			printf(",\"loaded\":%s}", d.start ? "true" : "false");
 		} else {
-			printf(" %s", d.name);
+			printf(" %s%s", d.name, d.start ? "" : " (not loaded)");
 		}
 	}
-	printf(dg_opts.json ? "],\"counters\":{" : "\n  counters:");
+}
+
+static void print_counters(int counters_fd)
+{
 	for (__u32 id = 0; counters_fd >= 0 && id < DG_NR_COUNTERS; id++) {
 		__u64 sum;
 
@@ -98,11 +93,60 @@ static int print_pack(const char *pack, void *ctx)
 		else
 			printf(" %s=%llu", counter_names[id], (unsigned long long)sum);
 	}
-	printf(dg_opts.json ? "}}" : "\n");
+}
+
+static void print_rules(int hits_fd, const struct dg_pack_meta *m)
+{
+	for (int i = 0; i < m->nr_rules; i++) {
+		__u64 sum = 0;
+
+		if (hits_fd >= 0)
+			read_counter(hits_fd, m->rules[i].id, &sum);
+		if (dg_opts.json) {
+			printf("%s{", i ? "," : "");
+			json_kv_str(stdout, "rule", m->rules[i].name);
+			printf(",");
+			json_kv_str(stdout, "severity", m->rules[i].severity);
+			printf(",\"violations\":%llu}", (unsigned long long)sum);
+		} else {
+			printf("    %-32s %-8s %llu\n", m->rules[i].name, m->rules[i].severity,
+			       (unsigned long long)sum);
+		}
+	}
+}
+
+static int print_pack(const char *pack, void *ctx)
+{
+	bool *first = ctx;
+	int drivers_fd = dg_pin_open(pack, "drivers");
+	int counters_fd = dg_pin_open(pack, "counters");
+	int hits_fd = dg_pin_open(pack, "rule_hits");
+	int links = count_links(pack);
+	struct dg_pack_meta meta = { 0 };
+
+	dg_pin_read_meta(pack, &meta);
+	if (dg_opts.json) {
+		printf("%s{", *first ? "" : ",");
+		json_kv_str(stdout, "pack", pack);
+		printf(",\"attach\":\"fentry\",\"probes\":%d,\"recovery\":\"off\",\"drivers\":[",
+		       links);
+	} else {
+		printf("pack %s: %d fentry/fexit/tracepoint probes attached, recovery off\n"
+		       "  drivers:", pack, links);
+	}
+	print_drivers(drivers_fd);
+	printf(dg_opts.json ? "],\"counters\":{" : "\n  counters:");
+	print_counters(counters_fd);
+	printf(dg_opts.json ? "},\"rules\":[" : "\n  rules:\n");
+	print_rules(hits_fd, &meta);
+	printf(dg_opts.json ? "]}" : "");
+	dg_meta_free(&meta);
 	if (drivers_fd >= 0)
 		close(drivers_fd);
 	if (counters_fd >= 0)
 		close(counters_fd);
+	if (hits_fd >= 0)
+		close(hits_fd);
 	*first = false;
 	return 0;
 }

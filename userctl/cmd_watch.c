@@ -16,6 +16,7 @@
 
 #include "ksyms.h"
 #include "main.h"
+#include "pack_meta.h"
 #include "pack_pins.h"
 #include "report.h"
 
@@ -25,6 +26,7 @@ struct dg_watch_pack {
 	struct dg_watch *w;
 	char name[64];
 	int drivers_fd;
+	struct dg_pack_meta meta;
 };
 
 struct dg_watch {
@@ -57,8 +59,10 @@ static void reload_ksyms(struct dg_watch *w)
 }
 
 /* Symbolize @addr; reread kallsyms once in case the module was (re)loaded. */
-static void symbolize(struct dg_watch *w, unsigned long long addr, char *buf, size_t len)
+static void symbolize(void *arg, unsigned long long addr, char *buf, size_t len)
 {
+	struct dg_watch *w = arg;
+
 	if (w->ksyms && !dg_ksyms_format(w->ksyms, addr, buf, len))
 		return;
 	reload_ksyms(w);
@@ -72,25 +76,23 @@ static int handle_event(void *ctx, void *data, size_t size)
 	struct dg_watch_pack *pack = ctx;
 	struct dg_watch *w = pack->w;
 	const struct dg_event *e = data;
-	char site[256], held_site[256];
+	const struct dg_meta_rule *rule;
 	struct dg_driver driver = { 0 };
-	struct dg_report_names names;
+	struct dg_report_ctx report = {
+		.pack = pack->name, .meta = &pack->meta, .symbolize = symbolize, .arg = w,
+	};
 
 	if (size < sizeof(*e))
 		return 0;
-	if (bpf_map_lookup_elem(pack->drivers_fd, &e->driver, &driver) || !driver.start)
+	if (bpf_map_lookup_elem(pack->drivers_fd, &e->driver, &driver) || !driver.name[0])
 		snprintf(driver.name, sizeof(driver.name), "driver#%u", e->driver);
 	if (w->driver && strcmp(w->driver, driver.name))
 		return 0;
-	if (w->rule && strcmp(w->rule, dg_rule_name(e->rule)))
+	rule = dg_meta_rule(&pack->meta, e->rule);
+	if (w->rule && (!rule || strcmp(w->rule, rule->name)))
 		return 0;
-
-	symbolize(w, dg_call_site(e->site), site, sizeof(site));
-	symbolize(w, dg_call_site(e->held_site), held_site, sizeof(held_site));
-	names.driver = driver.name;
-	names.site = site;
-	names.held_site = held_site;
-	dg_report_print(stdout, e, &names, dg_opts.json);
+	report.driver = driver.name;
+	dg_report_print(stdout, e, &report, dg_opts.json);
 	w->printed++;
 	/* Stop consuming at --count, so that the events after it wait for the next watcher. */
 	return w->count && w->printed >= w->count ? -ECANCELED : 0;
@@ -115,7 +117,7 @@ static int open_pack(const char *pack, void *ctx)
 	p->w = w;
 	p->drivers_fd = dg_pin_open(p->name, "drivers");
 	events_fd = dg_pin_open(p->name, "events");
-	if (p->drivers_fd < 0 || events_fd < 0) {
+	if (p->drivers_fd < 0 || events_fd < 0 || dg_pin_read_meta(p->name, &p->meta)) {
 		elog("pack '%s' is incompletely pinned; 'drvguard unload %s'", p->name, p->name);
 		return -DG_EXIT_ERROR;
 	}
@@ -239,7 +241,9 @@ int cmd_watch(int argc, char **argv)
 cleanup:
 	ring_buffer__free(rb);
 	dg_ksyms_free(w.ksyms);
-	for (int i = 0; i < w.nr_packs; i++)
+	for (int i = 0; i < w.nr_packs; i++) {
 		close(w.packs[i].drivers_fd);
+		dg_meta_free(&w.packs[i].meta);
+	}
 	return err;
 }

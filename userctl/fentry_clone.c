@@ -22,7 +22,7 @@
 static int clone_load(const struct bpf_program *tmpl, int btf_id)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		.expected_attach_type = BPF_TRACE_FENTRY,
+		.expected_attach_type = bpf_program__expected_attach_type(tmpl),
 		.attach_btf_id = btf_id,
 	);
 	char *log = NULL;
@@ -56,7 +56,7 @@ int dg_fentry_clone_attach(const struct bpf_program *tmpl, const struct btf *vml
 	prog_fd = clone_load(tmpl, btf_id);
 	if (prog_fd < 0)
 		return prog_fd;
-	link_fd = bpf_link_create(prog_fd, 0, BPF_TRACE_FENTRY, NULL);
+	link_fd = bpf_link_create(prog_fd, 0, bpf_program__expected_attach_type(tmpl), NULL);
 	if (link_fd < 0)
 		link_fd = -errno;
 	close(prog_fd);	/* the link holds the program */

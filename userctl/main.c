@@ -28,9 +28,16 @@ struct cmd {
 static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
+	{ "compile", cmd_compile, "compile FILE.rules [-o PACK.o]",
+	  "Compile a rule file into a pack object (default output: FILE.o).\n"
+	  "Diagnostics are printed as file:line:col with the source line." },
+	{ "check", cmd_check, "check FILE.rules",
+	  "Check a rule file and print its diagnostics; compiles nothing." },
 	{ "load", cmd_load, "load PACK --driver MODULE [--driver MODULE ...]",
-	  "Load PACK's monitors scoped to the given loaded modules and pin them under\n"
-	  DG_PIN_ROOT "/PACK, so that they outlive the command." },
+	  "Load PACK's monitors scoped to the given modules and pin them under\n"
+	  DG_PIN_ROOT "/NAME, so that they outlive the command.  PACK is a shipped\n"
+	  "pack's name, a .rules file (compiled first) or a compiled pack; NAME is\n"
+	  "the name its 'pack' line declares." },
 	{ "unload", cmd_unload, "unload PACK | --all", "Detach and unpin a loaded pack." },
 	{ "watch", cmd_watch, "watch [--driver M] [--rule R] [--count N] [--timeout SEC]",
 	  "Print violations as they happen, including those raised while no watcher ran.\n"

@@ -39,16 +39,10 @@ void dlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Fail with DG_EXIT_NOT_ROOT unless running as root. */
 int dg_require_root(void);
 
-/* The shipped packs: name, one-line description. */
-struct dg_pack_info {
-	const char *name;
-	const char *description;
-};
-
-extern const struct dg_pack_info dg_packs[];
-extern const int dg_nr_packs;
-const struct dg_pack_info *dg_pack_find(const char *name);
-
+int cmd_compile(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+/* Compile the rule file @in into the pack object @out. */
+int dg_compile_pack(const char *in, const char *out);
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_watch(int argc, char **argv);

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -15,7 +16,9 @@
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 
+#include "../bpf/drvguard.h"
 #include "main.h"
+#include "pack_meta.h"
 #include "pack_pins.h"
 
 int dg_pin_path(char *buf, size_t len, const char *pack, const char *name)
@@ -112,4 +115,26 @@ int dg_pins_remove(const char *pack)
 
 	err = dg_pin_path(path, sizeof(path), pack, NULL);
 	return err ? err : remove_tree(path);
+}
+
+int dg_pin_read_meta(const char *pack, struct dg_pack_meta *m)
+{
+	char *text = calloc(DG_META_CHUNKS, DG_META_CHUNK);
+	int fd = dg_pin_open(pack, "meta"), err = 0;
+
+	if (fd < 0 || !text) {
+		err = fd < 0 ? fd : -ENOMEM;
+		goto cleanup;
+	}
+	for (__u32 i = 0; i < DG_META_CHUNKS && !err; i++)
+		if (bpf_map_lookup_elem(fd, &i, text + i * DG_META_CHUNK))
+			err = -errno;
+	text[DG_META_CHUNKS * DG_META_CHUNK - 1] = '\0';
+	if (!err)
+		err = dg_meta_parse(text, m, NULL);
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	return err;
 }

@@ -27,6 +27,10 @@ int dg_pin_open(const char *pack, const char *name);
  */
 int dg_for_each_pack(int (*fn)(const char *pack, void *ctx), void *ctx);
 
+struct dg_pack_meta;
+/* Read the metadata of loaded @pack from its pinned `meta` map; 0 or -errno. */
+int dg_pin_read_meta(const char *pack, struct dg_pack_meta *m);
+
 /* Remove the pin directory of @pack and everything in it; 0 or -errno. */
 int dg_pins_remove(const char *pack);
 

@@ -1,39 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Violation reports.  The text form leads with what broke and where, then the
- * history that explains it (where the held lock was taken); the JSON form
- * carries the same fields, one object per line, for scripts.
+ * Violation reports.  The text form leads with what broke and where, then
+ * the rule's message and notes (the history that explains it: where the
+ * held lock was taken, where the pointer was first freed); the JSON form
+ * carries the same, one object per line, for scripts.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "../probes/catalog.h"
 #include "json.h"
 #include "report.h"
 
 _Static_assert(sizeof(struct dg_event) == DG_EVENT_SIZE, "dg_event layout changed");
-
-struct dg_rule_info {
-	const char *name;
-	const char *severity;
-};
-
-static const struct dg_rule_info dg_rules[] = {
-	[DG_RULE_SLEEP_WITH_SPINLOCK] = { "sleep_with_spinlock", "error" },
-};
-
-const char *dg_rule_name(__u32 rule)
-{
-	if (rule < sizeof(dg_rules) / sizeof(dg_rules[0]) && dg_rules[rule].name)
-		return dg_rules[rule].name;
-	return "unknown";
-}
-
-const char *dg_rule_severity(__u32 rule)
-{
-	if (rule < sizeof(dg_rules) / sizeof(dg_rules[0]) && dg_rules[rule].severity)
-		return dg_rules[rule].severity;
-	return "error";
-}
 
 const char *dg_context_name(__u32 context)
 {
@@ -47,58 +26,166 @@ const char *dg_context_name(__u32 context)
 	return context < sizeof(names) / sizeof(names[0]) ? names[context] : "unknown";
 }
 
-static const char *api_name(__u32 id)
+const char *dg_event_api_name(__u32 api)
 {
-	const struct dg_api *api = dg_api_by_id(id);
+	const struct dg_api *a = dg_api_by_id(api);
 
-	return api ? api->name : "unknown";
+	if (api >= DG_ENTRY_API_BASE && api - DG_ENTRY_API_BASE < DG_NR_ENTRY_CLASSES)
+		return dg_entries[api - DG_ENTRY_API_BASE].name;
+	return a ? a->name : "unknown";
 }
 
-static void print_text(FILE *out, const struct dg_event *e, const struct dg_report_names *n)
+const char *dg_report_rule_name(const struct dg_pack_meta *meta, __u32 id, char *buf, size_t len)
 {
-	fprintf(out, "[%5llu.%06llu] %s: %s in %s (%s, pid %u %.*s, cpu %u)\n",
-		e->ts_ns / 1000000000ULL, e->ts_ns % 1000000000ULL / 1000, dg_rule_severity(e->rule),
-		dg_rule_name(e->rule), n->driver, dg_context_name(e->context), e->pid,
-		DG_COMM_LEN, e->comm, e->cpu);
-	fprintf(out, "  %s() called at %s with %u spinlock(s) held\n", api_name(e->api), n->site,
-		e->held_count);
-	fprintf(out, "  lock 0x%llx taken by %s() at %s\n", (unsigned long long)e->held_lock,
-		api_name(e->held_api), n->held_site);
+	const struct dg_meta_rule *r = meta ? dg_meta_rule(meta, id) : NULL;
+
+	if (r)
+		return r->name;
+	snprintf(buf, len, "rule#%u", id);
+	return buf;
 }
 
-static void print_json(FILE *out, const struct dg_event *e, const struct dg_report_names *n)
+static void format_field(const struct dg_report_ctx *c, const struct dg_meta_rule *rule, int i,
+			 __u64 v, char *buf, size_t len)
 {
-	char comm[DG_COMM_LEN + 1];
+	const struct dg_meta_resource *res;
+
+	switch (rule->fields[i]) {
+	case DG_FIELD_INT:
+		snprintf(buf, len, "%lld", (long long)v);
+		break;
+	case DG_FIELD_BOOL:
+		snprintf(buf, len, "%s", v ? "true" : "false");
+		break;
+	case DG_FIELD_STATE:
+		res = rule->field_res[i] < c->meta->nr_resources ?
+		      &c->meta->resources[rule->field_res[i]] : NULL;
+		if (res && v < (__u64)res->nr_states)
+			snprintf(buf, len, "%s", res->states[v]);
+		else
+			snprintf(buf, len, "unknown");
+		break;
+	case DG_FIELD_CONTEXT:
+		snprintf(buf, len, "%s", dg_context_name(v));
+		break;
+	case DG_FIELD_API:
+		snprintf(buf, len, "%s", dg_event_api_name(v));
+		break;
+	case DG_FIELD_SITE:
+		if (v && c->symbolize)
+			c->symbolize(c->arg, v, buf, len);
+		else
+			snprintf(buf, len, "0x%llx", (unsigned long long)v);
+		break;
+	default:	/* flags, pointers */
+		snprintf(buf, len, "0x%llx", (unsigned long long)v);
+	}
+}
+
+void dg_report_render(const struct dg_report_ctx *c, const struct dg_meta_rule *rule,
+		      const struct dg_event *e, const char *tmpl, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = tmpl; *p && n + 1 < len; p++) {
+		char field[256];
+		int i, used;
+
+		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+			buf[n++] = *p++;
+			continue;
+		}
+		if (*p != '{' || sscanf(p, "{%d}%n", &i, &used) != 1 || i < 0 ||
+		    i >= rule->nr_fields || i >= DG_MAX_FIELDS) {
+			buf[n++] = *p;
+			continue;
+		}
+		format_field(c, rule, i, e->field[i], field, sizeof(field));
+		n += snprintf(buf + n, len - n, "%s", field);
+		if (n >= len)
+			n = len - 1;
+		p += used - 1;
+	}
+	buf[n] = '\0';
+}
+
+static void print_text(FILE *out, const struct dg_event *e, const struct dg_report_ctx *c,
+		       const struct dg_meta_rule *rule, const char *site)
+{
+	char line[1024], name[32];
+
+	fprintf(out, "[%5llu.%06llu] %s: %s in %s at %s (%s, pid %u %.*s, cpu %u)\n",
+		e->ts_ns / 1000000000ULL, e->ts_ns % 1000000000ULL / 1000,
+		rule ? rule->severity : "error", dg_report_rule_name(c->meta, e->rule, name,
+								      sizeof(name)),
+		c->driver, site, dg_context_name(e->context), e->pid, DG_COMM_LEN, e->comm,
+		e->cpu);
+	if (!rule)
+		return;
+	dg_report_render(c, rule, e, rule->message, line, sizeof(line));
+	fprintf(out, "  %s\n", line);
+	for (int i = 0; i < rule->nr_notes; i++) {
+		dg_report_render(c, rule, e, rule->notes[i], line, sizeof(line));
+		fprintf(out, "  %s\n", line);
+	}
+}
+
+static void print_json(FILE *out, const struct dg_event *e, const struct dg_report_ctx *c,
+		       const struct dg_meta_rule *rule, const char *site)
+{
+	char comm[DG_COMM_LEN + 1], line[1024], name[32];
 
 	snprintf(comm, sizeof(comm), "%.*s", DG_COMM_LEN, e->comm);
 	fprintf(out, "{\"ts_ns\":%llu,", (unsigned long long)e->ts_ns);
-	json_kv_str(out, "rule", dg_rule_name(e->rule));
+	json_kv_str(out, "pack", c->pack);
 	fputc(',', out);
-	json_kv_str(out, "severity", dg_rule_severity(e->rule));
+	json_kv_str(out, "rule", dg_report_rule_name(c->meta, e->rule, name, sizeof(name)));
 	fputc(',', out);
-	json_kv_str(out, "driver", n->driver);
+	json_kv_str(out, "severity", rule ? rule->severity : "error");
 	fputc(',', out);
-	json_kv_str(out, "api", api_name(e->api));
+	json_kv_str(out, "driver", c->driver);
 	fputc(',', out);
-	json_kv_str(out, "site", n->site);
-	fprintf(out, ",\"site_addr\":\"0x%llx\",", dg_call_site(e->site));
+	json_kv_str(out, "api", dg_event_api_name(e->api));
+	fputc(',', out);
+	json_kv_str(out, "site", site);
+	fprintf(out, ",\"site_addr\":\"0x%llx\",", (unsigned long long)e->site);
 	json_kv_str(out, "context", dg_context_name(e->context));
 	fprintf(out, ",\"pid\":%u,\"cpu\":%u,", e->pid, e->cpu);
 	json_kv_str(out, "comm", comm);
-	fprintf(out, ",\"held_locks\":%u,\"lock\":{\"addr\":\"0x%llx\",", e->held_count,
-		(unsigned long long)e->held_lock);
-	json_kv_str(out, "api", api_name(e->held_api));
-	fputc(',', out);
-	json_kv_str(out, "taken_at", n->held_site);
-	fprintf(out, ",\"taken_at_addr\":\"0x%llx\"}}\n", dg_call_site(e->held_site));
+	if (rule) {
+		dg_report_render(c, rule, e, rule->message, line, sizeof(line));
+		fputc(',', out);
+		json_kv_str(out, "message", line);
+		fprintf(out, ",\"notes\":[");
+		for (int i = 0; i < rule->nr_notes; i++) {
+			dg_report_render(c, rule, e, rule->notes[i], line, sizeof(line));
+			fprintf(out, "%s", i ? "," : "");
+			json_str(out, line);
+		}
+		fprintf(out, "],\"fields\":[");
+		for (int i = 0; i < rule->nr_fields && i < DG_MAX_FIELDS; i++) {
+			format_field(c, rule, i, e->field[i], line, sizeof(line));
+			fprintf(out, "%s", i ? "," : "");
+			json_str(out, line);
+		}
+		fprintf(out, "]");
+	}
+	fprintf(out, "}\n");
 }
 
-void dg_report_print(FILE *out, const struct dg_event *e, const struct dg_report_names *names,
+void dg_report_print(FILE *out, const struct dg_event *e, const struct dg_report_ctx *c,
 		     bool json)
 {
-	if (json)
-		print_json(out, e, names);
+	const struct dg_meta_rule *rule = c->meta ? dg_meta_rule(c->meta, e->rule) : NULL;
+	char site[256];
+
+	if (e->site && c->symbolize)
+		c->symbolize(c->arg, e->site, site, sizeof(site));
 	else
-		print_text(out, e, names);
+		snprintf(site, sizeof(site), "0x%llx", (unsigned long long)e->site);
+	if (json)
+		print_json(out, e, c, rule, site);
+	else
+		print_text(out, e, c, rule, site);
 	fflush(out);
 }

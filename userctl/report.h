@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Turning a violation event into what a developer reads: a plain-text block
- * or one JSON object per line.  Symbolization happens before, so that this
- * file only formats.
+ * or one JSON object per line.  The pack's metadata says what the rule is
+ * called, how its message reads and what type each field has; addresses are
+ * symbolized through the caller's callback.
  */
 #ifndef USERCTL_REPORT_H
 #define USERCTL_REPORT_H
@@ -11,26 +12,28 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "../bpf/drvguard.h"
+#include "pack_meta.h"
 
-/* Names resolved for one event by the caller. */
-struct dg_report_names {
-	const char *driver;	/* monitored module */
-	const char *site;	/* call site, `func+0xoff [module]` */
-	const char *held_site;	/* where the held lock was taken */
+struct dg_report_ctx {
+	const char *pack;
+	const struct dg_pack_meta *meta;
+	const char *driver;		/* the monitored module's name */
+	/* writes `func+0xoff [module]` for @addr into @buf */
+	void (*symbolize)(void *arg, unsigned long long addr, char *buf, size_t len);
+	void *arg;
 };
 
-/* Name and severity of @rule, e.g. "sleep_with_spinlock", "error". */
-const char *dg_rule_name(__u32 rule);
-const char *dg_rule_severity(__u32 rule);
 const char *dg_context_name(__u32 context);
+/* The catalog API or entry class an event's api field names. */
+const char *dg_event_api_name(__u32 api);
+/* Name of the rule @id of @meta, or "rule#ID". */
+const char *dg_report_rule_name(const struct dg_pack_meta *meta, __u32 id, char *buf, size_t len);
 
-/* The address of the call instruction whose return address is @ret. */
-static inline unsigned long long dg_call_site(unsigned long long ret)
-{
-	return ret ? ret - 5 : 0;	/* x86-64 `call rel32`, how modules reach exports */
-}
+/* @tmpl with each {N} replaced by field N of @e, formatted by its type. */
+void dg_report_render(const struct dg_report_ctx *c, const struct dg_meta_rule *rule,
+		      const struct dg_event *e, const char *tmpl, char *buf, size_t len);
 
-void dg_report_print(FILE *out, const struct dg_event *e, const struct dg_report_names *names,
+void dg_report_print(FILE *out, const struct dg_event *e, const struct dg_report_ctx *c,
 		     bool json);
 
 #endif /* USERCTL_REPORT_H */

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Driver entry points, observed where the kernel dispatches them rather
+ * than inside the driver: the irq, timer, hrtimer, workqueue, tasklet and
+ * transmit tracepoints hand over the object whose callback runs, and the
+ * callback's address says whether it is a monitored driver's code.  Module
+ * init and exit are seen at do_init_module() and free_module().
+ *
+ * The module lifecycle is also where the driver table is kept current: a
+ * driver named at load time but not loaded yet (armed) gets its ranges when
+ * the module's init starts, loses its init range when init returns and all
+ * ranges when the module is freed, so a reloaded module is monitored at its
+ * new addresses with no help from user space.
+ */
+#ifndef ENTRY_BPF_H
+#define ENTRY_BPF_H
+
+#include "frame.bpf.h"
+
+static __always_inline bool dg_frame_entry(struct dg_frame *f, __u64 target, __u32 class)
+{
+	__builtin_memset(f, 0, sizeof(*f));
+	f->driver = dg_driver_of(target);
+	if (f->driver < 0)
+		return false;
+	f->site = target;
+	f->api = DG_ENTRY_API_BASE + class;
+	dg_frame_context(f);
+	/* tracepoints run their programs with preemption disabled */
+	f->atomic = f->context != DG_CTX_PROCESS;
+	return true;
+}
+
+/* Index of the monitored driver named @mod's name, or -1. */
+static __always_inline int dg_driver_named(struct module *mod)
+{
+	char name[DG_DRIVER_NAME_LEN];
+
+	if (bpf_probe_read_kernel_str(name, sizeof(name), mod->name) <= 0)
+		return -1;
+	for (int i = 0; i < DG_MAX_DRIVERS; i++) {
+		__u32 key = i;
+		struct dg_driver *d = bpf_map_lookup_elem(&drivers, &key);
+		int j;
+
+		if (!d || !d->name[0])
+			return -1;
+		for (j = 0; j < DG_DRIVER_NAME_LEN; j++)
+			if (d->name[j] != name[j] || !name[j])
+				break;
+		if (j < DG_DRIVER_NAME_LEN && d->name[j] == name[j] && !name[j])
+			return i;
+	}
+	return -1;
+}
+
+static __always_inline bool dg_frame_module(struct dg_frame *f, struct module *mod, __u32 class)
+{
+	__builtin_memset(f, 0, sizeof(*f));
+	f->driver = dg_driver_named(mod);
+	if (f->driver < 0)
+		return false;
+	f->site = class == 0 ? (__u64)BPF_CORE_READ(mod, init) : (__u64)BPF_CORE_READ(mod, exit);
+	f->api = DG_ENTRY_API_BASE + class;
+	dg_frame_context(f);
+	return true;
+}
+
+/* The module starts its init: record where its code lives. */
+static __always_inline void dg_module_arm(struct module *mod)
+{
+	__u32 key;
+	int i = dg_driver_named(mod);
+	struct dg_driver *d;
+
+	if (i < 0)
+		return;
+	key = i;
+	d = bpf_map_lookup_elem(&drivers, &key);
+	if (!d)
+		return;
+	d->start = (__u64)BPF_CORE_READ(mod, core_layout.base);
+	d->end = d->start + BPF_CORE_READ(mod, core_layout.size);
+	d->init_start = (__u64)BPF_CORE_READ(mod, init_layout.base);
+	d->init_end = d->init_start + BPF_CORE_READ(mod, init_layout.size);
+}
+
+/* The module's init returned (its init code is gone) or the module is freed. */
+static __always_inline void dg_module_disarm(struct module *mod, bool all)
+{
+	__u32 key;
+	int i = dg_driver_named(mod);
+	struct dg_driver *d;
+
+	if (i < 0)
+		return;
+	key = i;
+	d = bpf_map_lookup_elem(&drivers, &key);
+	if (!d)
+		return;
+	d->init_start = 0;
+	d->init_end = 0;
+	if (all) {
+		d->start = 0;
+		d->end = 0;
+	}
+}
+
+#endif /* ENTRY_BPF_H */

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The frame: what one program knows about the event it is handling.  For a
+ * kernel API call it is the driver that made the call (or -1), the call
+ * site, the catalog API and the arguments in their logical order; for a
+ * driver entry point it is the driver whose code the kernel entered.  Rules
+ * and transitions read everything through the frame.
+ */
+#ifndef FRAME_BPF_H
+#define FRAME_BPF_H
+
+#include "drvguard.h"
+#include "maps.bpf.h"
+#include "driver_scope.bpf.h"
+#include "context.bpf.h"
+
+struct dg_frame {
+	__u64 site;		/* the call instruction, or the entry point's address */
+	__u64 arg[DG_MAX_ARGS];
+	__u64 ret;
+	__s32 driver;		/* index in the driver table, -1: not a monitored driver */
+	__u32 api;		/* catalog id, or DG_ENTRY_API_BASE + entry class */
+	__u32 context;
+	__u32 pid;
+	__u32 atomic;
+	__u32 pad;
+};
+
+static __always_inline void dg_frame_context(struct dg_frame *f)
+{
+	f->context = dg_context();
+	f->pid = (__u32)bpf_get_current_pid_tgid();
+	f->atomic = dg_atomic();
+}
+
+/*
+ * Set up @f for a call or return of a kernel API.  Calls from outside the
+ * monitored drivers only matter to transitions of keys a driver already
+ * holds (@foreign: the caller may be the kernel releasing what the driver
+ * handed it), so they stop here unless @foreign says so.
+ */
+static __always_inline bool dg_frame_api(void *ctx, struct dg_frame *f, int nr_args,
+					 bool is_return, bool foreign)
+{
+	__u64 ip = bpf_get_func_ip(ctx);
+	struct dg_symbol *sym;
+
+	f->site = dg_caller(ctx);
+	f->driver = dg_driver_of(f->site);
+	if (f->driver < 0 && !foreign)
+		return false;
+	/* reports name the call instruction: x86-64 `call rel32`, how modules reach exports */
+	if (f->site)
+		f->site -= 5;
+	sym = bpf_map_lookup_elem(&symbols, &ip);
+	if (!sym)
+		return false;
+	f->api = sym->api;
+	for (int i = 0; i < DG_MAX_ARGS; i++) {
+		__s8 pos = sym->pos[i];
+
+		f->arg[i] = 0;
+		if (i < nr_args && pos >= 0)
+			bpf_get_func_arg(ctx, pos & 7, &f->arg[i]);
+	}
+	f->ret = 0;
+	if (is_return)
+		bpf_get_func_ret(ctx, &f->ret);
+	dg_frame_context(f);
+	if (f->driver >= 0)
+		dg_count(DG_CNT_DRIVER_CALLS);
+	return true;
+}
+
+#endif /* FRAME_BPF_H */

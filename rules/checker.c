@@ -1,0 +1,758 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The checker: resolves every name against the probe catalog and the
+ * pack's own declarations, gives every expression a type, and refuses what
+ * the BPF side cannot hold.  It reports every problem it finds and leaves
+ * the tree annotated for lowering: resolved APIs per event, state masks,
+ * binding positions, and the parsed {fields} of each message.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rulec.h"
+
+struct scope {
+	struct rc_program *prog;
+	struct rc_diags *d;
+	struct rc_event *ev;
+	struct rc_each *each;
+	enum rc_type param_types[DG_MAX_PARAMS];
+	enum rc_type ret_type;
+};
+
+static const char *const type_names[] = {
+	[TY_ERROR] = "error", [TY_INT] = "int", [TY_FLAGS] = "flags", [TY_PTR] = "pointer",
+	[TY_BOOL] = "bool", [TY_STATE] = "state", [TY_CONTEXT] = "context", [TY_API] = "api",
+	[TY_SITE] = "site", [TY_ENTRY] = "entry",
+};
+
+static const char *const context_names[] = { "process", "softirq", "hardirq", "nmi" };
+
+static enum rc_type from_catalog(enum dg_value_type t)
+{
+	switch (t) {
+	case DG_T_INT:
+		return TY_INT;
+	case DG_T_PTR:
+		return TY_PTR;
+	case DG_T_FLAGS:
+		return TY_FLAGS;
+	default:
+		return TY_ERROR;
+	}
+}
+
+static struct rc_resource *find_resource(struct rc_program *prog, const char *name)
+{
+	for (struct rc_resource *r = prog->resources; r; r = r->next)
+		if (r->name && !strcmp(r->name, name))
+			return r;
+	return NULL;
+}
+
+static struct rc_group *find_group(struct rc_program *prog, const char *name)
+{
+	for (struct rc_group *g = prog->groups; g; g = g->next)
+		if (g->name && !strcmp(g->name, name))
+			return g;
+	return NULL;
+}
+
+static int find_state(const struct rc_resource *r, const char *name)
+{
+	for (int i = 0; i < r->nr_states; i++)
+		if (!strcmp(r->states[i], name))
+			return i;
+	return -1;
+}
+
+static void unknown_state(struct rc_diags *d, struct rc_loc loc, const struct rc_resource *r,
+			  const char *name)
+{
+	const char *near = rc_closest(name, (const char *const *)r->states, r->nr_states);
+	char hint[160];
+
+	snprintf(hint, sizeof(hint), near ? "did you mean '%s'?" : "'%s' declares its states with 'states'",
+		 near ? near : r->name);
+	rc_error(d, loc, hint, "unknown state '%s' of resource '%s'", name, r->name);
+}
+
+static void unknown_api(struct rc_diags *d, struct rc_loc loc, const char *name)
+{
+	const char *names[DG_MAX_APIS];
+	const char *near;
+	char hint[160];
+
+	for (size_t i = 0; i < dg_nr_apis; i++)
+		names[i] = dg_apis[i].name;
+	near = rc_closest(name, names, dg_nr_apis);
+	if (near)
+		snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
+	else
+		snprintf(hint, sizeof(hint), "the probe catalog (probes/catalog.c) lists the APIs");
+	rc_error(d, loc, hint, "unknown API '%s'", name);
+}
+
+/* Add catalog API @id to @ev once. */
+static void add_api(struct rc_event *ev, int id)
+{
+	for (int i = 0; i < ev->nr_apis; i++)
+		if (ev->apis[i] == id)
+			return;
+	if (ev->nr_apis < DG_MAX_APIS)
+		ev->apis[ev->nr_apis++] = id;
+}
+
+/* Resolve one API name (an API, a group or @blocking) into @ev->apis. */
+static void resolve_api_name(struct scope *s, struct rc_event *ev, int i, int depth)
+{
+	const char *name = ev->names[i];
+	struct rc_group *g;
+	int id;
+
+	if (!strcmp(name, "blocking") && ev->group_ref[i]) {
+		for (size_t a = 0; a < dg_nr_apis; a++)
+			if (dg_apis[a].may_sleep)
+				add_api(ev, a);
+		return;
+	}
+	id = ev->group_ref[i] ? -1 : dg_api_find(name);
+	if (id >= 0) {
+		add_api(ev, id);
+		return;
+	}
+	g = find_group(s->prog, name);
+	if (g && depth < 8) {
+		for (int k = 0; k < g->ev.nr_names; k++) {
+			int before = g->ev.nr_apis;
+
+			g->ev.nr_apis = 0;
+			resolve_api_name(s, &g->ev, k, depth + 1);
+			for (int a = 0; a < g->ev.nr_apis; a++)
+				add_api(ev, g->ev.apis[a]);
+			g->ev.nr_apis = before;
+		}
+		return;
+	}
+	if (ev->group_ref[i])
+		rc_error(s->d, ev->name_locs[i], "declare it with 'group NAME = {...};' or use @blocking",
+			 "unknown API group '@%s'", name);
+	else
+		unknown_api(s->d, ev->name_locs[i], name);
+}
+
+static void check_bindings(struct scope *s, struct rc_event *ev)
+{
+	for (int a = 0; a < ev->nr_apis; a++) {
+		const struct dg_api *api = &dg_apis[ev->apis[a]];
+		int n = dg_api_nr_params(api);
+
+		if (ev->has_args && (ev->nr_params > n || (!ev->ellipsis && ev->nr_params != n))) {
+			char hint[200] = "bind the parameters you need and end with '...'";
+
+			if (n == 0)
+				snprintf(hint, sizeof(hint), "write %s() or leave out the parentheses",
+					 api->name);
+			rc_error(s->d, ev->loc, hint,
+				 "wrong number of arguments: '%s' takes %d, the event binds %d", api->name,
+				 n, ev->nr_params);
+			return;
+		}
+		for (int i = 0; i < ev->nr_params && i < n; i++) {
+			enum rc_type t = from_catalog(api->types[i]);
+
+			if (a == 0) {
+				s->param_types[i] = t;
+			} else if (s->param_types[i] != t) {
+				rc_error(s->d, ev->param_locs[i], "split the event into one rule per API",
+					 "type mismatch: '%s' is a %s for '%s' but a %s for '%s'",
+					 ev->params[i], type_names[s->param_types[i]],
+					 dg_apis[ev->apis[0]].name, type_names[t], api->name);
+				return;
+			}
+		}
+		if (ev->ret) {
+			enum rc_type t = from_catalog(api->ret);
+
+			if (t == TY_ERROR) {
+				rc_error(s->d, ev->ret_loc, NULL, "'%s' returns nothing to bind to '%s'",
+					 api->name, ev->ret);
+				return;
+			}
+			s->ret_type = a == 0 || s->ret_type == t ? t : TY_ERROR;
+		}
+	}
+}
+
+/* Resolve @ev's names and bindings; fills @s's binding types. */
+static void check_event(struct scope *s, struct rc_event *ev)
+{
+	memset(s->param_types, 0, sizeof(s->param_types));
+	s->ret_type = TY_ERROR;
+	s->ev = ev;
+	if (ev->kind == EV_ENTER || ev->kind == EV_LEAVE) {
+		const struct dg_entry *e;
+
+		ev->entry = dg_entry_find(ev->names[0]);
+		if (ev->entry < 0) {
+			const char *names[DG_NR_ENTRY_CLASSES];
+			const char *near;
+			char hint[160];
+
+			for (int i = 0; i < DG_NR_ENTRY_CLASSES; i++)
+				names[i] = dg_entries[i].name;
+			near = rc_closest(ev->names[0], names, DG_NR_ENTRY_CLASSES);
+			snprintf(hint, sizeof(hint), near ? "did you mean '%s'?" :
+				 "entry points are module_init, module_exit, irq_handler, timer, "
+				 "hrtimer, work, tasklet and ndo_start_xmit", near);
+			rc_error(s->d, ev->name_locs[0], hint, "unknown entry point '%s'",
+				 ev->names[0]);
+			return;
+		}
+		e = &dg_entries[ev->entry];
+		if (ev->kind == EV_ENTER && !e->has_enter)
+			rc_error(s->d, ev->loc, "use 'leave' instead",
+				 "the entry of '%s' cannot be observed", e->name);
+		if (ev->ret && (ev->kind == EV_ENTER || e->ret == DG_T_VOID))
+			rc_error(s->d, ev->ret_loc, NULL, "'%s' %s no return value to bind",
+				 ev->names[0], ev->kind == EV_ENTER ? "has" : "returns");
+		else if (ev->ret)
+			s->ret_type = from_catalog(e->ret);
+		return;
+	}
+	ev->nr_apis = 0;
+	for (int i = 0; i < ev->nr_names; i++)
+		resolve_api_name(s, ev, i, 0);
+	if (ev->ret && ev->kind == EV_CALL) {
+		rc_error(s->d, ev->ret_loc, "use 'return' to see the return value",
+			 "a call event has no return value to bind to '%s'", ev->ret);
+		free(ev->ret);
+		ev->ret = NULL;
+	}
+	check_bindings(s, ev);
+}
+
+/* ---- expressions ---- */
+
+static enum rc_type check_expr(struct scope *s, struct rc_expr *e);
+
+static bool numeric(enum rc_type t)
+{
+	return t == TY_INT || t == TY_FLAGS || t == TY_PTR;
+}
+
+static enum rc_type mismatch(struct scope *s, struct rc_expr *e, const char *hint,
+			     const char *fmt, const char *a, const char *b)
+{
+	rc_error(s->d, e->loc, hint, fmt, a, b);
+	return e->type = TY_ERROR;
+}
+
+/* A resource named by a builtin's argument. */
+static struct rc_resource *resource_arg(struct scope *s, struct rc_expr *arg, bool need_held)
+{
+	struct rc_resource *r;
+
+	if (!arg || arg->kind != EX_NAME) {
+		rc_error(s->d, arg ? arg->loc : s->ev->loc, NULL, "expected a resource name");
+		return NULL;
+	}
+	r = find_resource(s->prog, arg->name);
+	if (!r) {
+		rc_error(s->d, arg->loc, NULL, "unknown resource '%s'", arg->name);
+		return NULL;
+	}
+	if (need_held && !r->is_held) {
+		rc_error(s->d, arg->loc, "declare the states that count as held with 'held'",
+			 "resource '%s' has no held states", r->name);
+		return NULL;
+	}
+	return r;
+}
+
+static enum rc_type check_call(struct scope *s, struct rc_expr *e)
+{
+	bool held = !strcmp(e->name, "held"), last = !strcmp(e->name, "last");
+
+	if (!held && !last) {
+		rc_error(s->d, e->loc, "the built-in functions are held() and last()",
+			 "unknown function '%s'", e->name);
+		return e->type = TY_ERROR;
+	}
+	if (e->nr_args < 1) {
+		rc_error(s->d, e->loc, NULL, "wrong number of arguments: %s() takes one or more "
+			 "resources", e->name);
+		return e->type = TY_ERROR;
+	}
+	for (int i = 0; i < e->nr_args; i++) {
+		struct rc_resource *r = resource_arg(s, e->args[i], true);
+
+		if (!r)
+			return e->type = TY_ERROR;
+		e->args[i]->res = r;
+		e->args[i]->type = TY_INT;
+	}
+	e->sym = held ? SYM_HELD : SYM_LAST;
+	e->res = e->args[0]->res;
+	return e->type = held ? TY_INT : TY_ENTRY;
+}
+
+static enum rc_type check_name(struct scope *s, struct rc_expr *e)
+{
+	static const struct { const char *name; int sym; enum rc_type type; } builtins[] = {
+		{ "context", SYM_CTX_NOW, TY_CONTEXT }, { "atomic", SYM_ATOMIC, TY_BOOL },
+		{ "api", SYM_API_NOW, TY_API },	{ "site", SYM_SITE_NOW, TY_SITE },
+		{ "pid", SYM_PID, TY_INT },	{ "cpu", SYM_CPU, TY_INT },
+	};
+	const struct dg_constant *c;
+
+	for (int i = 0; s->ev && i < s->ev->nr_params; i++) {
+		if (!strcmp(s->ev->params[i], e->name)) {
+			e->sym = SYM_PARAM;
+			e->index = i;
+			return e->type = s->param_types[i];
+		}
+	}
+	if (s->ev && s->ev->ret && !strcmp(s->ev->ret, e->name)) {
+		e->sym = SYM_RET;
+		return e->type = s->ret_type;
+	}
+	if (s->each && s->each->var && !strcmp(s->each->var, e->name)) {
+		e->sym = SYM_EACH;
+		e->res = s->each->res;
+		return e->type = s->each->res ? TY_ENTRY : TY_ERROR;
+	}
+	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
+		if (!strcmp(builtins[i].name, e->name)) {
+			e->sym = builtins[i].sym;
+			return e->type = builtins[i].type;
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		if (!strcmp(context_names[i], e->name)) {
+			e->sym = SYM_CONTEXT;
+			e->index = i;
+			return e->type = TY_CONTEXT;
+		}
+	}
+	c = dg_constant_find(e->name);
+	if (c) {
+		e->sym = SYM_CONST;
+		e->index = c - dg_constants;
+		return e->type = TY_INT;
+	}
+	/* a bare state name; its resource comes from the other side of a comparison */
+	e->sym = SYM_STATE;
+	return e->type = TY_STATE;
+}
+
+static enum rc_type check_field(struct scope *s, struct rc_expr *e)
+{
+	static const struct { const char *name; int sym; enum rc_type type; } fields[] = {
+		{ "key", SYM_FIELD_KEY, TY_PTR },	{ "state", SYM_FIELD_STATE, TY_STATE },
+		{ "site", SYM_FIELD_SITE, TY_SITE },	{ "api", SYM_FIELD_API, TY_API },
+		{ "pid", SYM_FIELD_PID, TY_INT },	{ "context", SYM_FIELD_CONTEXT, TY_CONTEXT },
+	};
+	enum rc_type t = check_expr(s, e->lhs);
+
+	if (t == TY_ERROR)
+		return e->type = TY_ERROR;
+	if (t != TY_ENTRY)
+		return mismatch(s, e, NULL, "type mismatch: a %s has no field '%s'", type_names[t],
+				e->name);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (!strcmp(fields[i].name, e->name)) {
+			e->sym = fields[i].sym;
+			e->res = e->lhs->res;
+			e->type = fields[i].type;
+			/* a state field has its resource: type it, not a bare name */
+			return e->type;
+		}
+	}
+	rc_error(s->d, e->loc, "entries have key, state, site, api, pid and context",
+		 "unknown field '%s'", e->name);
+	return e->type = TY_ERROR;
+}
+
+/* Give a bare state name @e the resource @r. */
+static enum rc_type resolve_state(struct scope *s, struct rc_expr *e, struct rc_resource *r)
+{
+	int st;
+
+	if (e->kind != EX_NAME || e->sym != SYM_STATE)
+		return e->type;
+	st = find_state(r, e->name);
+	if (st < 0) {
+		unknown_state(s->d, e->loc, r, e->name);
+		return e->type = TY_ERROR;
+	}
+	e->res = r;
+	e->index = st;
+	return e->type;
+}
+
+static bool bare_state(const struct rc_expr *e)
+{
+	return e->kind == EX_NAME && e->sym == SYM_STATE && !e->res;
+}
+
+static enum rc_type check_compare(struct scope *s, struct rc_expr *e, enum rc_type l,
+				  enum rc_type r)
+{
+	bool eq = !strcmp(e->name, "==") || !strcmp(e->name, "!=");
+
+	if (l == TY_STATE && !bare_state(e->lhs) && bare_state(e->rhs))
+		r = resolve_state(s, e->rhs, e->lhs->res);
+	else if (r == TY_STATE && !bare_state(e->rhs) && bare_state(e->lhs))
+		l = resolve_state(s, e->lhs, e->rhs->res);
+	if (l == TY_ERROR || r == TY_ERROR)
+		return e->type = TY_ERROR;
+	if (bare_state(e->lhs) || bare_state(e->rhs)) {
+		struct rc_expr *bare = bare_state(e->lhs) ? e->lhs : e->rhs;
+
+		rc_error(s->d, bare->loc, "compare a state with an entry's .state",
+			 "unknown name '%s'", bare->name);
+		return e->type = TY_ERROR;
+	}
+	if (numeric(l) && numeric(r))
+		return e->type = TY_BOOL;
+	if (l == r && l == TY_STATE && e->lhs->res != e->rhs->res)
+		return mismatch(s, e, NULL, "type mismatch: states of '%s' and '%s' compared",
+				e->lhs->res->name, e->rhs->res->name);
+	if (l == r && eq && l != TY_ENTRY && l != TY_BOOL)
+		return e->type = TY_BOOL;
+	return mismatch(s, e, NULL, "type mismatch: cannot compare a %s with a %s",
+			type_names[l], type_names[r]);
+}
+
+static enum rc_type check_binary(struct scope *s, struct rc_expr *e)
+{
+	enum rc_type l = check_expr(s, e->lhs), r = check_expr(s, e->rhs);
+
+	if (!strcmp(e->name, "&&") || !strcmp(e->name, "||")) {
+		if (l == TY_ERROR || r == TY_ERROR)
+			return e->type = TY_ERROR;
+		if (l != TY_BOOL || r != TY_BOOL)
+			return mismatch(s, e, "compare with == or != to get a bool",
+					"type mismatch: '%s' needs bool operands, got %s",
+					e->name, type_names[l != TY_BOOL ? l : r]);
+		return e->type = TY_BOOL;
+	}
+	if (!strcmp(e->name, "&") || !strcmp(e->name, "|")) {
+		if (l == TY_ERROR || r == TY_ERROR)
+			return e->type = TY_ERROR;
+		if (!numeric(l) || !numeric(r))
+			return mismatch(s, e, NULL, "type mismatch: '%s' needs integer operands, got %s",
+					e->name, type_names[numeric(l) ? r : l]);
+		return e->type = TY_FLAGS;
+	}
+	return check_compare(s, e, l, r);
+}
+
+static enum rc_type check_expr(struct scope *s, struct rc_expr *e)
+{
+	enum rc_type t;
+
+	if (!e)
+		return TY_ERROR;
+	switch (e->kind) {
+	case EX_INT:
+		return e->type = TY_INT;
+	case EX_NAME:
+		return check_name(s, e);
+	case EX_CALL:
+		return check_call(s, e);
+	case EX_FIELD:
+		return check_field(s, e);
+	case EX_INDEX: {
+		struct rc_resource *r = resource_arg(s, e->lhs, false);
+
+		t = check_expr(s, e->rhs);
+		if (!r || t == TY_ERROR)
+			return e->type = TY_ERROR;
+		if (!numeric(t))
+			return mismatch(s, e->rhs, NULL, "type mismatch: a %s key must be an integer "
+					"or pointer, got %s", r->name, type_names[t]);
+		e->res = r;
+		return e->type = TY_ENTRY;
+	}
+	case EX_UNARY:
+		t = check_expr(s, e->lhs);
+		if (t == TY_ERROR)
+			return e->type = TY_ERROR;
+		if (!strcmp(e->name, "!")) {
+			if (t != TY_BOOL)
+				return mismatch(s, e, NULL, "type mismatch: '%s' needs a bool, got %s",
+						"!", type_names[t]);
+			return e->type = TY_BOOL;
+		}
+		if (!numeric(t))
+			return mismatch(s, e, NULL, "type mismatch: '%s' needs an integer, got %s",
+					"~", type_names[t]);
+		return e->type = TY_FLAGS;
+	case EX_BINARY:
+		return check_binary(s, e);
+	}
+	return TY_ERROR;
+}
+
+/* Check a condition: it must be a bool. */
+static void check_condition(struct scope *s, struct rc_expr *e)
+{
+	enum rc_type t = check_expr(s, e);
+
+	if (t == TY_STATE && bare_state(e))
+		rc_error(s->d, e->loc, NULL, "unknown name '%s'", e->name);
+	else if (t != TY_ERROR && t != TY_BOOL)
+		rc_error(s->d, e->loc, "compare it, e.g. 'x != 0'",
+			 "type mismatch: a condition must be a bool, not a %s", type_names[t]);
+}
+
+/* ---- declarations ---- */
+
+static void check_resource(struct scope *s, struct rc_resource *r, int id)
+{
+	r->id = id;
+	if (r->nr_states < 1)
+		rc_error(s->d, r->loc, "e.g. 'states unlocked, locked;' (the first is initial)",
+			 "resource '%s' declares no states", r->name);
+	for (int i = 0; i < r->nr_states; i++)
+		for (int j = 0; j < i; j++)
+			if (!strcmp(r->states[i], r->states[j]))
+				rc_error(s->d, r->state_locs[i], NULL, "duplicate state '%s'",
+					 r->states[i]);
+	if (r->nr_states >= RC_MAX_STATES)
+		rc_error(s->d, r->loc, NULL, "rule set too large for BPF limits: resource '%s' "
+			 "has more than %d states", r->name, RC_MAX_STATES - 1);
+	for (int i = 0; i < r->nr_held; i++) {
+		int st = find_state(r, r->held[i]);
+
+		if (st < 0)
+			unknown_state(s->d, r->held_locs[i], r, r->held[i]);
+		else if (st == 0)
+			rc_error(s->d, r->held_locs[i], "the first state is the state of every "
+				 "untracked key", "the initial state '%s' cannot be held", r->held[i]);
+		else
+			r->held_mask |= 1u << st;
+	}
+	r->is_held = r->nr_held > 0;
+}
+
+static void check_transition(struct scope *s, struct rc_resource *r, struct rc_transition *t)
+{
+	t->res = r;
+	check_event(s, &t->ev);
+	if (t->when)
+		check_condition(s, t->when);
+	t->key_param = -1;
+	if (t->key) {
+		for (int i = 0; i < t->ev.nr_params; i++)
+			if (!strcmp(t->ev.params[i], t->key))
+				t->key_param = i;
+		if (t->ev.ret && !strcmp(t->ev.ret, t->key))
+			t->key_param = DG_MAX_PARAMS;
+		if (t->key_param < 0)
+			rc_error(s->d, t->key_loc, "bind it in the event, e.g. spin_lock(lock)",
+				 "the key '%s' is not bound by the event", t->key);
+	}
+	for (int i = 0; i < t->nr_from; i++) {
+		int st;
+
+		if (!strcmp(t->from[i], "*")) {
+			t->from_mask = ~0u;
+			continue;
+		}
+		st = find_state(r, t->from[i]);
+		if (st < 0)
+			unknown_state(s->d, t->from_locs[i], r, t->from[i]);
+		else
+			t->from_mask |= 1u << st;
+	}
+	t->to_state = t->to ? find_state(r, t->to) : -1;
+	if (t->to && t->to_state < 0)
+		unknown_state(s->d, t->to_loc, r, t->to);
+}
+
+/* Every state but the initial one must be the target of some transition. */
+static void check_reachable(struct scope *s, struct rc_resource *r)
+{
+	for (int st = 1; st < r->nr_states; st++) {
+		bool reached = false;
+
+		for (struct rc_transition *t = r->transitions; t; t = t->next)
+			if (t->to_state == st)
+				reached = true;
+		if (!reached)
+			rc_error(s->d, r->state_locs[st], "add a transition 'on EVENT: key FROM -> "
+				 "STATE;' or remove the state",
+				 "unreachable state '%s': no transition of '%s' leads to it",
+				 r->states[st], r->name);
+	}
+}
+
+/* Split "{expr}" fields out of @msg; "{{" and "}}" are literal braces. */
+static void check_message(struct scope *s, struct rc_rule *r, const char *msg, struct rc_loc loc)
+{
+	for (const char *p = msg; *p; p++) {
+		const char *end;
+		char *text;
+		struct rc_expr *e;
+		struct rc_loc at;
+
+		if (p[0] == '{' && p[1] == '{') {
+			p++;
+			continue;
+		}
+		if (*p != '{')
+			continue;
+		end = strchr(p, '}');
+		if (!end) {
+			rc_error(s->d, loc, "write '{{' for a literal brace",
+				 "unterminated field in message");
+			return;
+		}
+		text = strndup(p + 1, end - p - 1);
+		/* point at the field inside the string (exact unless escapes precede it) */
+		at = loc;
+		at.col = loc.col + 1 + (p - msg);
+		at.len = end - p + 1;
+		e = text ? rc_parse_field(text, at, s->d) : NULL;
+		free(text);
+		p = end;
+		if (!e)
+			continue;
+		if (check_expr(s, e) == TY_ENTRY)
+			rc_error(s->d, at, "print one of its fields, e.g. .key or .site",
+				 "type mismatch: an entry is not a printable value");
+		else if (e->type == TY_STATE && bare_state(e))
+			rc_error(s->d, at, NULL, "unknown name '%s' in message field", e->name);
+		if (r->nr_fields >= RC_MAX_FIELDS) {
+			rc_error(s->d, at, "split the text between message and notes sparingly",
+				 "rule set too large for BPF limits: rule '%s' prints more than %d "
+				 "fields", r->name, RC_MAX_FIELDS);
+			rc_expr_free(e);
+			return;
+		}
+		r->fields[r->nr_fields++] = e;
+	}
+}
+
+static void check_rule(struct scope *s, struct rc_rule *r, int id)
+{
+	r->id = id;
+	for (struct rc_rule *o = s->prog->rules; o != r; o = o->next)
+		if (o->name && r->name && !strcmp(o->name, r->name))
+			rc_error(s->d, r->loc, "rule names are how reports and --rule name them",
+				 "duplicate rule name '%s'", r->name);
+	if (!r->has_event) {
+		rc_error(s->d, r->loc, "e.g. 'on call @blocking;'", "rule '%s' has no 'on' event",
+			 r->name);
+		return;
+	}
+	check_event(s, &r->ev);
+	s->each = r->each;
+	if (r->each) {
+		r->each->res = find_resource(s->prog, r->each->res_name);
+		if (!r->each->res)
+			rc_error(s->d, r->each->res_loc, NULL, "unknown resource '%s'",
+				 r->each->res_name);
+		for (int i = 0; r->each->res && i < r->each->nr_states; i++) {
+			int st = find_state(r->each->res, r->each->states[i]);
+
+			if (st < 0)
+				unknown_state(s->d, r->each->state_locs[i], r->each->res,
+					      r->each->states[i]);
+			else
+				r->each->state_mask |= 1u << st;
+		}
+		if (r->each->res && !r->each->nr_states)
+			r->each->state_mask = ~1u;	/* every tracked state */
+	}
+	if (r->when)
+		check_condition(s, r->when);
+	if (!r->message)
+		rc_error(s->d, r->loc, NULL, "rule '%s' has no message", r->name);
+	else
+		check_message(s, r, r->message, r->message_loc);
+	for (int i = 0; i < r->nr_notes; i++)
+		check_message(s, r, r->notes[i], r->note_locs[i]);
+	if (r->recover && dg_recover_find(r->recover) < 0) {
+		const char *near = rc_closest(r->recover, (const char *const *)dg_recover_actions, 6);
+		char hint[120];
+
+		snprintf(hint, sizeof(hint), near ? "did you mean '%s'?" :
+			 "see RULES.md for the recovery actions", near);
+		rc_error(s->d, r->recover_loc, hint, "unknown recovery action '%s'", r->recover);
+	}
+	s->each = NULL;
+}
+
+static void check_groups(struct scope *s)
+{
+	for (struct rc_group *g = s->prog->groups; g; g = g->next) {
+		if (!g->name)
+			continue;
+		for (struct rc_group *o = s->prog->groups; o != g; o = o->next)
+			if (o->name && !strcmp(o->name, g->name))
+				rc_error(s->d, g->loc, NULL, "duplicate group '%s'", g->name);
+		if (dg_api_find(g->name) >= 0 || !strcmp(g->name, "blocking"))
+			rc_error(s->d, g->loc, "pick another name", "group '%s' hides the API of "
+				 "that name", g->name);
+		g->ev.nr_apis = 0;
+		for (int i = 0; i < g->ev.nr_names; i++) {
+			/* a group may only use groups declared before it: no cycles */
+			struct rc_group *used = g->ev.group_ref[i] || dg_api_find(g->ev.names[i]) < 0 ?
+						find_group(s->prog, g->ev.names[i]) : NULL;
+			bool earlier = false;
+
+			for (struct rc_group *o = s->prog->groups; used && o != g; o = o->next)
+				earlier |= o == used;
+			if (used && !earlier) {
+				rc_error(s->d, g->ev.name_locs[i], "declare groups before their use",
+					 "group '%s' uses '%s', declared later", g->name,
+					 g->ev.names[i]);
+				continue;
+			}
+			resolve_api_name(s, &g->ev, i, 0);
+		}
+	}
+}
+
+int rc_check(struct rc_program *prog, struct rc_diags *d)
+{
+	struct scope s = { .prog = prog, .d = d };
+	int errors = d->errors, id = 0;
+
+	if (!prog->pack_name)
+		rc_error_plain(d, "%s: no 'pack NAME \"description\";' declaration",
+			       prog->files ? prog->files->path : "input");
+	check_groups(&s);
+	prog->nr_resources = 0;
+	for (struct rc_resource *r = prog->resources; r; r = r->next) {
+		if (!r->name)
+			continue;
+		for (struct rc_resource *o = prog->resources; o != r; o = o->next)
+			if (o->name && !strcmp(o->name, r->name))
+				rc_error(d, r->loc, NULL, "duplicate resource '%s'", r->name);
+		check_resource(&s, r, prog->nr_resources++);
+	}
+	if (prog->nr_resources > RC_MAX_RESOURCES)
+		rc_error(d, prog->resources->loc, NULL, "rule set too large for BPF limits: %d "
+			 "resources, at most %d", prog->nr_resources, RC_MAX_RESOURCES);
+	for (struct rc_resource *r = prog->resources; r; r = r->next) {
+		if (!r->name)
+			continue;
+		for (struct rc_transition *t = r->transitions; t; t = t->next)
+			check_transition(&s, r, t);
+		check_reachable(&s, r);
+	}
+	prog->nr_rules = 0;
+	for (struct rc_rule *r = prog->rules; r; r = r->next)
+		if (r->name)
+			check_rule(&s, r, ++id);
+	prog->nr_rules = id;
+	if (id > RC_MAX_RULES)
+		rc_error(d, prog->rules->loc, "split the pack", "rule set too large for BPF limits: "
+			 "%d rules, at most %d", id, RC_MAX_RULES);
+	return d->errors > errors ? -1 : 0;
+}

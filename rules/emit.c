@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The emitter: each handler becomes one BPF program in C over the runtime
+ * in bpf/runtime.bpf.h, and the pack's metadata (rules, messages, field
+ * types, programs) becomes a text the loader and the report printer read.
+ *
+ * A rule's condition is evaluated lazily: the lookups it needs (held
+ * counts, entries of a resource) come first, the lookups only its message
+ * needs come after the condition held.  Comparisons with a state read
+ * "unknown" (a key a full table could not track) as false either way.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rulec.h"
+
+#define MAX_VIEWS	16
+
+/* One lookup a rule needs: held(R...) / last(R), or R[key]. */
+struct view {
+	const struct rc_expr *e;
+	bool is_held_count;
+	uint32_t res_mask;	/* held count: resources counted */
+	int res;		/* R[key]: the resource */
+	bool res_is_held;
+	char key[160];		/* R[key]: the key's C expression */
+	bool emitted;
+};
+
+struct gen {
+	FILE *out;
+	struct view views[MAX_VIEWS];
+	int nr_views;
+	const char *indent;
+};
+
+static const char *const event_kind_names[] = {
+	[EV_CALL] = "call", [EV_RETURN] = "return", [EV_ENTER] = "enter", [EV_LEAVE] = "leave",
+};
+
+/* How each entry class is hooked: section, parameters, the callback's address, the return value. */
+struct entry_hook {
+	const char *sec, *params, *target, *ret;
+};
+
+static const struct entry_hook entry_hooks[DG_NR_ENTRY_CLASSES][2] = {
+	[DG_ENTRY_MODULE_INIT] = {
+		{ "fentry/do_init_module", "struct module *mod", NULL, NULL },
+		{ "fexit/do_init_module", "struct module *mod, int ret", NULL, "ret" } },
+	[DG_ENTRY_MODULE_EXIT] = {
+		{ NULL },
+		{ "fentry/free_module", "struct module *mod", NULL, NULL } },
+	[DG_ENTRY_IRQ_HANDLER] = {
+		{ "tp_btf/irq_handler_entry", "int irq, struct irqaction *action",
+		  "action->handler", NULL },
+		{ "tp_btf/irq_handler_exit", "int irq, struct irqaction *action, int ret",
+		  "action->handler", "ret" } },
+	[DG_ENTRY_TIMER] = {
+		{ "tp_btf/timer_expire_entry", "struct timer_list *timer, unsigned long now",
+		  "timer->function", NULL },
+		{ "tp_btf/timer_expire_exit", "struct timer_list *timer", "timer->function", NULL } },
+	[DG_ENTRY_HRTIMER] = {
+		{ "tp_btf/hrtimer_expire_entry", "struct hrtimer *timer, ktime_t *now",
+		  "timer->function", NULL },
+		{ "tp_btf/hrtimer_expire_exit", "struct hrtimer *timer", "timer->function", NULL } },
+	[DG_ENTRY_WORK] = {
+		{ "tp_btf/workqueue_execute_start", "struct work_struct *work", "work->func", NULL },
+		{ "tp_btf/workqueue_execute_end", "struct work_struct *work, work_func_t fn", "fn",
+		  NULL } },
+	[DG_ENTRY_TASKLET] = {
+		{ "tp_btf/tasklet_entry", "struct tasklet_struct *t, void *fn", "fn", NULL },
+		{ "tp_btf/tasklet_exit", "struct tasklet_struct *t, void *fn", "fn", NULL } },
+	[DG_ENTRY_NDO_START_XMIT] = {
+		{ "tp_btf/net_dev_start_xmit", "const struct sk_buff *skb, const struct net_device *dev",
+		  "BPF_CORE_READ(dev, netdev_ops, ndo_start_xmit)", NULL },
+		{ "tp_btf/net_dev_xmit",
+		  "struct sk_buff *skb, int rc, struct net_device *dev, unsigned int len",
+		  "BPF_CORE_READ(dev, netdev_ops, ndo_start_xmit)", "rc" } },
+};
+
+static void program_name(char *buf, size_t size, const struct rc_handler *h)
+{
+	if (h->kind == EV_CALL || h->kind == EV_RETURN)
+		snprintf(buf, size, "dg_%s_%s", h->kind == EV_CALL ? "call" : "ret",
+			 dg_apis[h->target].name);
+	else
+		snprintf(buf, size, "dg_%s_%s", event_kind_names[h->kind], dg_entries[h->target].name);
+}
+
+/* ---- expressions ---- */
+
+static void expr_c(struct gen *g, const struct rc_expr *e, FILE *o);
+
+static struct view *view_of(struct gen *g, const struct rc_expr *e)
+{
+	char key[160] = "";
+	FILE *k;
+
+	if (e->kind == EX_INDEX) {
+		k = fmemopen(key, sizeof(key) - 1, "w");
+		if (k) {
+			expr_c(g, e->rhs, k);
+			fclose(k);
+		}
+	}
+	for (int i = 0; i < g->nr_views; i++) {
+		struct view *v = &g->views[i];
+
+		if (e->kind == EX_INDEX && !v->is_held_count && v->res == e->res->id &&
+		    !strcmp(v->key, key))
+			return v;
+		if (e->kind == EX_CALL && v->is_held_count && v->e->kind == EX_CALL) {
+			uint32_t mask = 0;
+
+			for (int a = 0; a < e->nr_args; a++)
+				mask |= 1u << e->args[a]->res->id;
+			if (mask == v->res_mask)
+				return v;
+		}
+	}
+	if (g->nr_views >= MAX_VIEWS)
+		return NULL;
+	g->views[g->nr_views] = (struct view){ .e = e };
+	if (e->kind == EX_CALL) {
+		g->views[g->nr_views].is_held_count = true;
+		for (int a = 0; a < e->nr_args; a++)
+			g->views[g->nr_views].res_mask |= 1u << e->args[a]->res->id;
+	} else {
+		g->views[g->nr_views].res = e->res->id;
+		g->views[g->nr_views].res_is_held = e->res->is_held;
+		strcpy(g->views[g->nr_views].key, key);
+	}
+	return &g->views[g->nr_views++];
+}
+
+static int view_index(struct gen *g, const struct view *v)
+{
+	return v - g->views;
+}
+
+/* The C of an entry-valued expression: a view variable or the `each` entry. */
+static void entry_c(struct gen *g, const struct rc_expr *e, FILE *o)
+{
+	struct view *v;
+
+	if (e->kind == EX_NAME && e->sym == SYM_EACH) {
+		fprintf(o, "ent");
+		return;
+	}
+	v = view_of(g, e);
+	fprintf(o, "v%d", v ? view_index(g, v) : 0);
+}
+
+static bool is_state_field(const struct rc_expr *e)
+{
+	return e->kind == EX_FIELD && e->sym == SYM_FIELD_STATE;
+}
+
+static void expr_c(struct gen *g, const struct rc_expr *e, FILE *o)
+{
+	static const char *const fields[] = {
+		[SYM_FIELD_KEY] = "key", [SYM_FIELD_STATE] = "state", [SYM_FIELD_SITE] = "site",
+		[SYM_FIELD_API] = "api", [SYM_FIELD_PID] = "pid", [SYM_FIELD_CONTEXT] = "context",
+	};
+	struct view *v;
+
+	switch (e->kind) {
+	case EX_INT:
+		fprintf(o, "%lluULL", (unsigned long long)e->value);
+		return;
+	case EX_NAME:
+		switch (e->sym) {
+		case SYM_PARAM:	fprintf(o, "fp->arg[%d]", e->index); return;
+		case SYM_RET:	fprintf(o, "fp->ret"); return;
+		case SYM_CONST:	fprintf(o, "%lluULL", dg_constants[e->index].value); return;
+		case SYM_STATE:
+		case SYM_CONTEXT: fprintf(o, "%d", e->index); return;
+		case SYM_CTX_NOW: fprintf(o, "fp->context"); return;
+		case SYM_ATOMIC: fprintf(o, "fp->atomic"); return;
+		case SYM_API_NOW: fprintf(o, "fp->api"); return;
+		case SYM_SITE_NOW: fprintf(o, "fp->site"); return;
+		case SYM_PID:	fprintf(o, "fp->pid"); return;
+		case SYM_CPU:	fprintf(o, "bpf_get_smp_processor_id()"); return;
+		default:	fprintf(o, "0"); return;
+		}
+	case EX_CALL:
+		v = view_of(g, e);
+		fprintf(o, e->sym == SYM_HELD ? "h%d" : "v%d", v ? view_index(g, v) : 0);
+		return;
+	case EX_INDEX:
+		entry_c(g, e, o);
+		return;
+	case EX_FIELD:
+		entry_c(g, e->lhs, o);
+		fprintf(o, ".%s", fields[e->sym]);
+		return;
+	case EX_UNARY:
+		fprintf(o, "(%s", e->name);
+		expr_c(g, e->lhs, o);
+		fprintf(o, ")");
+		return;
+	case EX_BINARY:
+		if (is_state_field(e->lhs) || is_state_field(e->rhs)) {
+			/* an unknown state is neither equal nor unequal to anything */
+			const struct rc_expr *st = is_state_field(e->lhs) ? e->lhs : e->rhs;
+
+			fprintf(o, "(");
+			expr_c(g, st, o);
+			fprintf(o, " != DG_STATE_UNKNOWN && ");
+		} else {
+			fprintf(o, "(");
+		}
+		expr_c(g, e->lhs, o);
+		fprintf(o, " %s ", e->name);
+		expr_c(g, e->rhs, o);
+		fprintf(o, ")");
+		return;
+	}
+}
+
+/* Register the lookups @e needs, innermost first. */
+static void collect(struct gen *g, const struct rc_expr *e)
+{
+	if (!e)
+		return;
+	if (e->kind == EX_INDEX)
+		collect(g, e->rhs);
+	collect(g, e->lhs);
+	if (e->kind != EX_INDEX)
+		collect(g, e->rhs);
+	for (int i = 0; i < e->nr_args; i++)
+		if (e->kind != EX_CALL)
+			collect(g, e->args[i]);
+	if (e->kind == EX_CALL || e->kind == EX_INDEX)
+		view_of(g, e);
+}
+
+/* Emit the lookups registered but not yet emitted. */
+static void emit_views(struct gen *g)
+{
+	for (int i = 0; i < g->nr_views; i++) {
+		struct view *v = &g->views[i];
+
+		if (v->emitted)
+			continue;
+		v->emitted = true;
+		if (v->is_held_count)
+			fprintf(g->out, "%sstruct dg_view v%d;\n%s__u32 h%d = dg_held_count(fp, 0x%xu, &v%d);\n",
+				g->indent, i, g->indent, i, v->res_mask, i);
+		else
+			fprintf(g->out, "%sstruct dg_view v%d;\n%sdg_lookup(%d, %d, %s, &v%d);\n",
+				g->indent, i, g->indent, v->res, v->res_is_held, v->key, i);
+	}
+}
+
+/* ---- rules and transitions ---- */
+
+static void emit_report(struct gen *g, const struct rc_rule *r)
+{
+	for (int i = 0; i < r->nr_fields; i++)
+		collect(g, r->fields[i]);
+	emit_views(g);
+	fprintf(g->out, "%s__u64 fields[DG_MAX_FIELDS] = {", g->indent);
+	for (int i = 0; i < r->nr_fields; i++) {
+		fprintf(g->out, "%s(__u64)", i ? ", " : " ");
+		expr_c(g, r->fields[i], g->out);
+	}
+	fprintf(g->out, " };\n\n%sdg_report(fp, %d, fields, %d);\n", g->indent, r->id,
+		r->nr_fields);
+}
+
+/* The body of one rule, for the frame `fp` (and the entry `ent` of an `each`). */
+static void emit_rule_body(struct gen *g, const struct rc_rule *r)
+{
+	g->nr_views = 0;
+	collect(g, r->when);
+	emit_views(g);
+	if (r->when) {
+		fprintf(g->out, "%sif (", g->indent);
+		expr_c(g, r->when, g->out);
+		fprintf(g->out, ") {\n");
+	} else {
+		fprintf(g->out, "%s{\n", g->indent);
+	}
+	g->indent = "\t\t\t";
+	emit_report(g, r);
+	g->indent = "\t\t";
+	fprintf(g->out, "%s}\n", g->indent);
+}
+
+/* An `each` rule iterates with bpf_loop: its body is a callback. */
+static void emit_each_callback(struct gen *g, const struct rc_rule *r)
+{
+	const struct rc_each *e = r->each;
+
+	fprintf(g->out, "static long dg_each_%d(__u32 i, struct dg_frame *fp)\n{\n", r->id);
+	fprintf(g->out, "\tstruct dg_view ent;\n\n");
+	fprintf(g->out, "\tif (!dg_each_%s(i, %d, 0x%xu, fp, &ent))\n\t\treturn 0;\n\t{\n",
+		e->res->is_held ? "held" : "object", e->res->id, e->state_mask);
+	g->indent = "\t\t";
+	emit_rule_body(g, r);
+	fprintf(g->out, "\t}\n\treturn 0;\n}\n\n");
+}
+
+static void emit_rule(struct gen *g, const struct rc_rule *r)
+{
+	fprintf(g->out, "\t\t/* rule %s (%s:%d) */\n", r->name, r->loc.file->path, r->loc.line);
+	if (r->each) {
+		fprintf(g->out, "\t\tbpf_loop(%s, dg_each_%d, fp, 0);\n",
+			r->each->res->is_held ? "DG_MAX_HELD" : "DG_OBJECTS", r->id);
+		return;
+	}
+	fprintf(g->out, "\t\t{\n");
+	g->indent = "\t\t";
+	emit_rule_body(g, r);
+	fprintf(g->out, "\t\t}\n");
+}
+
+static void emit_transition(struct gen *g, const struct rc_transition *t)
+{
+	const char *key = t->key_param == DG_MAX_PARAMS ? "fp->ret" : NULL;
+	char keybuf[32];
+
+	if (!key) {
+		snprintf(keybuf, sizeof(keybuf), "fp->arg[%d]", t->key_param);
+		key = keybuf;
+	}
+	fprintf(g->out, "\t/* %s: %s -> %s (%s:%d) */\n", t->res->name,
+		t->nr_from ? t->from[0] : "?", t->to, t->key_loc.file->path, t->key_loc.line);
+	g->nr_views = 0;
+	g->indent = "\t";
+	if (t->when) {
+		collect(g, t->when);
+		fprintf(g->out, "\t{\n");
+		g->indent = "\t\t";
+		emit_views(g);
+		fprintf(g->out, "\t\tif (");
+		expr_c(g, t->when, g->out);
+		fprintf(g->out, ")\n\t\t\tdg_transition(fp, %d, %d, %s, 0x%xu, %d);\n\t}\n",
+			t->res->id, t->res->is_held, key, t->from_mask, t->to_state);
+	} else {
+		fprintf(g->out, "\tdg_transition(fp, %d, %d, %s, 0x%xu, %d);\n", t->res->id,
+			t->res->is_held, key, t->from_mask, t->to_state);
+	}
+}
+
+/* Whether a call from outside the drivers may matter: a transition of tracked keys only. */
+static bool handler_foreign(const struct rc_handler *h)
+{
+	for (int i = 0; i < h->nr_transitions; i++)
+		if (!(h->transitions[i]->from_mask & 1))
+			return true;
+	return false;
+}
+
+/* Whether some transition of @h starts tracking a key (leaves the initial state). */
+static bool handler_creates(const struct rc_handler *h)
+{
+	for (int i = 0; i < h->nr_transitions; i++)
+		if (h->transitions[i]->from_mask & 1)
+			return true;
+	return false;
+}
+
+static void emit_frame_setup(struct gen *g, const struct rc_handler *h)
+{
+	const struct entry_hook *hook;
+	char name[96];
+
+	program_name(name, sizeof(name), h);
+	if (h->kind == EV_CALL || h->kind == EV_RETURN) {
+		fprintf(g->out, "SEC(\"%s\")\nint %s(void *ctx)\n{\n", h->kind == EV_CALL ? "fentry" :
+			"fexit", name);
+		fprintf(g->out, "\tstruct dg_frame frame, *fp = &frame;\n\n");
+		if (!h->nr_rules && handler_foreign(h) && !handler_creates(h)) {
+			uint32_t held = 0, object = 0;
+
+			/* only moves tracked keys: nothing to do while nothing is tracked */
+			for (int i = 0; i < h->nr_transitions; i++) {
+				const struct rc_resource *r = h->transitions[i]->res;
+
+				*(r->is_held ? &held : &object) |= 1u << r->id;
+			}
+			fprintf(g->out, "\tif (!dg_any_live(0x%xu, 0x%xu))\n\t\treturn 0;\n", held,
+				object);
+		}
+		fprintf(g->out, "\tif (!dg_frame_api(ctx, fp, %d, %s, %s))\n\t\treturn 0;\n",
+			h->nr_params, h->kind == EV_RETURN ? "true" : "false",
+			handler_foreign(h) ? "true" : "false");
+		return;
+	}
+	hook = &entry_hooks[h->target][h->kind == EV_LEAVE];
+	fprintf(g->out, "SEC(\"%s\")\nint BPF_PROG(%s, %s)\n{\n", hook->sec, name, hook->params);
+	fprintf(g->out, "\tstruct dg_frame frame, *fp = &frame;\n\n");
+	if (!hook->target)
+		fprintf(g->out, "\tif (!dg_frame_module(fp, mod, %d))\n\t\treturn 0;\n", h->target);
+	else
+		fprintf(g->out, "\tif (!dg_frame_entry(fp, (__u64)%s, %d))\n\t\treturn 0;\n",
+			hook->target, h->target);
+	if (hook->ret)
+		fprintf(g->out, "\tfp->ret = (__u64)(long)%s;\n", hook->ret);
+}
+
+static void emit_handler(struct gen *g, const struct rc_handler *h)
+{
+	for (int i = 0; i < h->nr_rules; i++)
+		if (h->rules[i]->each) {
+			bool seen = false;
+
+			/* one callback per rule, even when the rule has several handlers */
+			for (int j = 0; j < i; j++)
+				seen |= h->rules[j] == h->rules[i];
+			if (!seen && !h->rules[i]->each->emitted)
+				emit_each_callback(g, h->rules[i]);
+			h->rules[i]->each->emitted = true;
+		}
+	emit_frame_setup(g, h);
+	if (h->nr_rules) {
+		fprintf(g->out, "\tif (fp->driver >= 0) {\n");
+		for (int i = 0; i < h->nr_rules; i++)
+			emit_rule(g, h->rules[i]);
+		fprintf(g->out, "\t}\n");
+	}
+	for (int i = 0; i < h->nr_transitions; i++)
+		emit_transition(g, h->transitions[i]);
+	fprintf(g->out, "\treturn 0;\n}\n\n");
+}
+
+static const char *root_path(const struct rc_program *prog)
+{
+	for (struct rc_file *f = prog->files; f; f = f->next)
+		if (!f->included_from)
+			return f->path;
+	return "?";
+}
+
+int rc_emit_c(const struct rc_program *prog, const struct rc_lowered *low, FILE *out)
+{
+	struct gen g = { .out = out };
+	int masks[RC_MAX_RESOURCES] = { 0 };
+
+	for (struct rc_resource *r = prog->resources; r; r = r->next)
+		if (r->id < RC_MAX_RESOURCES)
+			masks[r->id] = r->held_mask;
+	fprintf(out, "// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)\n");
+	fprintf(out, "/* Pack '%s', generated by drvguard compile from %s; do not edit. */\n",
+		prog->pack_name, root_path(prog));
+	fprintf(out, "#define DG_HELD_MASKS { ");
+	for (int i = 0; i < RC_MAX_RESOURCES; i++)
+		fprintf(out, "0x%x%s", masks[i], i + 1 < RC_MAX_RESOURCES ? ", " : " }\n");
+	fprintf(out, "#include \"runtime.bpf.h\"\n\n");
+	for (struct rc_resource *r = prog->resources; r; r = r->next) {
+		fprintf(out, "/* resource %d: %s (%s):", r->id, r->name, r->is_held ? "held" :
+			"object");
+		for (int i = 0; i < r->nr_states; i++)
+			fprintf(out, " %d=%s", i, r->states[i]);
+		fprintf(out, " */\n");
+	}
+	fprintf(out, "\n");
+	for (int i = 0; i < low->nr_handlers; i++)
+		emit_handler(&g, &low->handlers[i]);
+	return ferror(out) ? -1 : 0;
+}
+
+/* ---- metadata ---- */
+
+static const char *field_type(const struct rc_expr *e, char *buf, size_t size)
+{
+	static const char *const names[] = {
+		[TY_INT] = "int", [TY_FLAGS] = "flags", [TY_PTR] = "ptr", [TY_BOOL] = "bool",
+		[TY_CONTEXT] = "context", [TY_API] = "api", [TY_SITE] = "site",
+	};
+
+	if (e->type == TY_STATE) {
+		snprintf(buf, size, "state:%d", e->res ? e->res->id : 0);
+		return buf;
+	}
+	return e->type < sizeof(names) / sizeof(names[0]) && names[e->type] ? names[e->type] : "int";
+}
+
+/* @text with each {expr} replaced by {N}, N counting from *@field; one line. */
+static void template(FILE *out, const char *text, int *field)
+{
+	for (const char *p = text; *p; p++) {
+		const char *end;
+
+		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+			fputc(*p++, out);
+			fputc(*p, out);
+			continue;
+		}
+		if (*p == '{' && (end = strchr(p, '}'))) {
+			fprintf(out, "{%d}", (*field)++);
+			p = end;
+			continue;
+		}
+		fputc(*p == '\n' || *p == '\t' ? ' ' : *p, out);
+	}
+	fputc('\n', out);
+}
+
+int rc_emit_meta(const struct rc_program *prog, const struct rc_lowered *low, FILE *out)
+{
+	static const char *const severities[] = { "error", "warning", "info" };
+	char name[96], buf[32];
+
+	fprintf(out, "drvguard-pack 1\npack %s\ndescription ", prog->pack_name);
+	template(out, prog->description, &(int){ 0 });
+	for (struct rc_resource *r = prog->resources; r; r = r->next) {
+		fprintf(out, "resource %d %s %s ", r->id, r->name, r->is_held ? "held" : "object");
+		for (int i = 0; i < r->nr_states; i++)
+			fprintf(out, "%s%s", i ? "," : "", r->states[i]);
+		fprintf(out, "\n");
+	}
+	for (struct rc_rule *r = prog->rules; r; r = r->next) {
+		int field = 0;
+
+		if (!r->name)
+			continue;
+		fprintf(out, "rule %d %s %s %s %d\n", r->id, r->name, severities[r->severity],
+			r->recover ? r->recover : "-", r->fatal);
+		for (int i = 0; i < r->nr_fields; i++)
+			fprintf(out, "field %d %d %s\n", r->id, i,
+				field_type(r->fields[i], buf, sizeof(buf)));
+		fprintf(out, "message %d ", r->id);
+		template(out, r->message, &field);
+		for (int i = 0; i < r->nr_notes; i++) {
+			fprintf(out, "note %d ", r->id);
+			template(out, r->notes[i], &field);
+		}
+	}
+	for (int i = 0; i < low->nr_handlers; i++) {
+		const struct rc_handler *h = &low->handlers[i];
+
+		program_name(name, sizeof(name), h);
+		fprintf(out, "program %s %s %s\n", name, event_kind_names[h->kind],
+			h->kind == EV_CALL || h->kind == EV_RETURN ? dg_apis[h->target].name :
+			dg_entries[h->target].name);
+	}
+	fprintf(out, "program dg_rt_module_init runtime do_init_module\n");
+	fprintf(out, "program dg_rt_module_init_done runtime do_init_module\n");
+	fprintf(out, "program dg_rt_module_free runtime free_module\n");
+	return ferror(out) ? -1 : 0;
+}
