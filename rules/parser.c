@@ -929,6 +929,8 @@ void rc_program_free(struct rc_program *prog)
 			free(r->each);
 		}
 		expr_free(r->when);
+		for (int i = 0; i < r->nr_fields; i++)
+			expr_free(r->fields[i]);
 		free(r->message);
 		for (int i = 0; i < r->nr_notes; i++)
 			free(r->notes[i]);
