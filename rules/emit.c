@@ -218,6 +218,19 @@ static void expr_c(struct gen *g, const struct rc_expr *e, FILE *o)
 	}
 }
 
+/*
+ * A condition as the operand of `if`: operators already bring their own
+ * parentheses, and doubling them makes clang warn about `if ((a == b))`.
+ */
+static void cond_c(struct gen *g, const struct rc_expr *e, FILE *o)
+{
+	bool wrapped = e->kind == EX_BINARY || e->kind == EX_UNARY;
+
+	fprintf(o, "if %s", wrapped ? "" : "(");
+	expr_c(g, e, o);
+	fprintf(o, "%s", wrapped ? "" : ")");
+}
+
 /* Register the lookups @e needs, innermost first. */
 static void collect(struct gen *g, const struct rc_expr *e)
 {
@@ -276,9 +289,9 @@ static void emit_rule_body(struct gen *g, const struct rc_rule *r)
 	collect(g, r->when);
 	emit_views(g);
 	if (r->when) {
-		fprintf(g->out, "%sif (", g->indent);
-		expr_c(g, r->when, g->out);
-		fprintf(g->out, ") {\n");
+		fprintf(g->out, "%s", g->indent);
+		cond_c(g, r->when, g->out);
+		fprintf(g->out, " {\n");
 	} else {
 		fprintf(g->out, "%s{\n", g->indent);
 	}
@@ -334,9 +347,9 @@ static void emit_transition(struct gen *g, const struct rc_transition *t)
 		fprintf(g->out, "\t{\n");
 		g->indent = "\t\t";
 		emit_views(g);
-		fprintf(g->out, "\t\tif (");
-		expr_c(g, t->when, g->out);
-		fprintf(g->out, ")\n\t\t\tdg_transition(fp, %d, %d, %s, 0x%xu, %d);\n\t}\n",
+		fprintf(g->out, "\t\t");
+		cond_c(g, t->when, g->out);
+		fprintf(g->out, "\n\t\t\tdg_transition(fp, %d, %d, %s, 0x%xu, %d);\n\t}\n",
 			t->res->id, t->res->is_held, key, t->from_mask, t->to_state);
 	} else {
 		fprintf(g->out, "\tdg_transition(fp, %d, %d, %s, 0x%xu, %d);\n", t->res->id,
