@@ -20,10 +20,12 @@ struct scope {
 	enum rc_type ret_type;
 };
 
+/* With their article, as the diagnostics use them: "got an int". */
 static const char *const type_names[] = {
-	[TY_ERROR] = "error", [TY_INT] = "int", [TY_FLAGS] = "flags", [TY_PTR] = "pointer",
-	[TY_BOOL] = "bool", [TY_STATE] = "state", [TY_CONTEXT] = "context", [TY_API] = "api",
-	[TY_SITE] = "site", [TY_ENTRY] = "entry",
+	[TY_ERROR] = "an error", [TY_INT] = "an int", [TY_FLAGS] = "flags",
+	[TY_PTR] = "a pointer", [TY_BOOL] = "a bool", [TY_STATE] = "a state",
+	[TY_CONTEXT] = "a context", [TY_API] = "an api", [TY_SITE] = "a site",
+	[TY_ENTRY] = "an entry",
 };
 
 static const char *const context_names[] = { "process", "softirq", "hardirq", "nmi" };
@@ -165,7 +167,7 @@ static void check_bindings(struct scope *s, struct rc_event *ev)
 				s->param_types[i] = t;
 			} else if (s->param_types[i] != t) {
 				rc_error(s->d, ev->param_locs[i], "split the event into one rule per API",
-					 "type mismatch: '%s' is a %s for '%s' but a %s for '%s'",
+					 "type mismatch: '%s' is %s for '%s' but %s for '%s'",
 					 ev->params[i], type_names[s->param_types[i]],
 					 dg_apis[ev->apis[0]].name, type_names[t], api->name);
 				return;
@@ -358,7 +360,7 @@ static enum rc_type check_field(struct scope *s, struct rc_expr *e)
 	if (t == TY_ERROR)
 		return e->type = TY_ERROR;
 	if (t != TY_ENTRY)
-		return mismatch(s, e, NULL, "type mismatch: a %s has no field '%s'", type_names[t],
+		return mismatch(s, e, NULL, "type mismatch: %s has no field '%s'", type_names[t],
 				e->name);
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (!strcmp(fields[i].name, e->name)) {
@@ -421,7 +423,7 @@ static enum rc_type check_compare(struct scope *s, struct rc_expr *e, enum rc_ty
 				e->lhs->res->name, e->rhs->res->name);
 	if (l == r && eq && l != TY_ENTRY && l != TY_BOOL)
 		return e->type = TY_BOOL;
-	return mismatch(s, e, NULL, "type mismatch: cannot compare a %s with a %s",
+	return mismatch(s, e, NULL, "type mismatch: cannot compare %s with %s",
 			type_names[l], type_names[r]);
 }
 
@@ -505,7 +507,7 @@ static void check_condition(struct scope *s, struct rc_expr *e)
 		rc_error(s->d, e->loc, NULL, "unknown name '%s'", e->name);
 	else if (t != TY_ERROR && t != TY_BOOL)
 		rc_error(s->d, e->loc, "compare it, e.g. 'x != 0'",
-			 "type mismatch: a condition must be a bool, not a %s", type_names[t]);
+			 "type mismatch: a condition must be a bool, not %s", type_names[t]);
 }
 
 /* ---- declarations ---- */
