@@ -143,6 +143,35 @@ static void resolve_api_name(struct scope *s, struct rc_event *ev, int i, int de
 		unknown_api(s->d, ev->name_locs[i], name);
 }
 
+/*
+ * Point at the first binding too many, or at the API when some are missing,
+ * and show the catalog's parameters.
+ */
+static void wrong_arg_count(struct scope *s, struct rc_event *ev, const struct dg_api *api, int n)
+{
+	struct rc_loc at = ev->nr_params > n ? ev->param_locs[n] : ev->name_locs[0];
+	char sig[160], hint[240];
+	int len;
+
+	len = snprintf(sig, sizeof(sig), "%s(", api->name);
+	for (int i = 0; i < n && len < (int)sizeof(sig); i++)
+		len += snprintf(sig + len, sizeof(sig) - len, "%s%s", i ? ", " : "", api->params[i]);
+	if (len < (int)sizeof(sig))
+		snprintf(sig + len, sizeof(sig) - len, ")");
+	if (ev->nr_params > n && ev->param_locs[ev->nr_params - 1].line == at.line)
+		at.len = ev->param_locs[ev->nr_params - 1].col +
+			 ev->param_locs[ev->nr_params - 1].len - at.col;
+	if (n == 0)
+		snprintf(hint, sizeof(hint), "write %s() or leave out the parentheses", api->name);
+	else if (ev->nr_params > n)
+		snprintf(hint, sizeof(hint), "the catalog declares %s", sig);
+	else
+		snprintf(hint, sizeof(hint), "the catalog declares %s; bind the parameters you need "
+			 "and end with '...'", sig);
+	rc_error(s->d, at, hint, "wrong number of arguments: '%s' takes %d, the event binds %d",
+		 api->name, n, ev->nr_params);
+}
+
 static void check_bindings(struct scope *s, struct rc_event *ev)
 {
 	for (int a = 0; a < ev->nr_apis; a++) {
@@ -150,14 +179,7 @@ static void check_bindings(struct scope *s, struct rc_event *ev)
 		int n = dg_api_nr_params(api);
 
 		if (ev->has_args && (ev->nr_params > n || (!ev->ellipsis && ev->nr_params != n))) {
-			char hint[200] = "bind the parameters you need and end with '...'";
-
-			if (n == 0)
-				snprintf(hint, sizeof(hint), "write %s() or leave out the parentheses",
-					 api->name);
-			rc_error(s->d, ev->loc, hint,
-				 "wrong number of arguments: '%s' takes %d, the event binds %d", api->name,
-				 n, ev->nr_params);
+			wrong_arg_count(s, ev, api, n);
 			return;
 		}
 		for (int i = 0; i < ev->nr_params && i < n; i++) {
