@@ -118,7 +118,10 @@ int dg_pack_object_open(const char *spec, struct dg_pack_object *p)
 		return err;
 	p->obj = bpf_object__open_file(p->path, NULL);
 	if (!p->obj) {
-		elog("'%s' is not a BPF object: %s", spec, strerror(errno));
+		char why[128];
+
+		libbpf_strerror(errno, why, sizeof(why));
+		elog("'%s' is not a BPF object: %s", spec, why);
 		return -DG_EXIT_ERROR;
 	}
 	p->meta_text = object_meta(p->obj);
