@@ -195,7 +195,7 @@ static void check_bindings(struct scope *s, struct rc_event *ev)
 				return;
 			}
 		}
-		if (ev->ret) {
+		if (ev->ret && ev->kind == EV_RETURN) {
 			enum rc_type t = from_catalog(api->ret);
 
 			if (t == TY_ERROR) {
@@ -203,7 +203,15 @@ static void check_bindings(struct scope *s, struct rc_event *ev)
 					 api->name, ev->ret);
 				return;
 			}
-			s->ret_type = a == 0 || s->ret_type == t ? t : TY_ERROR;
+			if (a > 0 && s->ret_type != t) {
+				rc_error(s->d, ev->ret_loc, "split the event into one rule per API",
+					 "type mismatch: '%s' is %s for '%s' but %s for '%s'", ev->ret,
+					 type_names[s->ret_type], dg_apis[ev->apis[0]].name,
+					 type_names[t], api->name);
+				s->ret_type = TY_ERROR;
+				return;
+			}
+			s->ret_type = t;
 		}
 	}
 }
@@ -247,12 +255,10 @@ static void check_event(struct scope *s, struct rc_event *ev)
 	ev->nr_apis = 0;
 	for (int i = 0; i < ev->nr_names; i++)
 		resolve_api_name(s, ev, i, 0);
-	if (ev->ret && ev->kind == EV_CALL) {
+	/* the name stays bound, with no type, so that its uses add no errors */
+	if (ev->ret && ev->kind == EV_CALL)
 		rc_error(s->d, ev->ret_loc, "use 'return' to see the return value",
 			 "a call event has no return value to bind to '%s'", ev->ret);
-		free(ev->ret);
-		ev->ret = NULL;
-	}
 	check_bindings(s, ev);
 }
 
