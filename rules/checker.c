@@ -265,6 +265,7 @@ static void check_event(struct scope *s, struct rc_event *ev)
 /* ---- expressions ---- */
 
 static enum rc_type check_expr(struct scope *s, struct rc_expr *e);
+static enum rc_type no_bare_name(struct scope *s, struct rc_expr *e, enum rc_type t);
 
 static bool numeric(enum rc_type t)
 {
@@ -327,13 +328,14 @@ static enum rc_type check_call(struct scope *s, struct rc_expr *e)
 	return e->type = held ? TY_INT : TY_ENTRY;
 }
 
+static const struct { const char *name; int sym; enum rc_type type; } builtins[] = {
+	{ "context", SYM_CTX_NOW, TY_CONTEXT }, { "atomic", SYM_ATOMIC, TY_BOOL },
+	{ "api", SYM_API_NOW, TY_API },	{ "site", SYM_SITE_NOW, TY_SITE },
+	{ "pid", SYM_PID, TY_INT },	{ "cpu", SYM_CPU, TY_INT },
+};
+
 static enum rc_type check_name(struct scope *s, struct rc_expr *e)
 {
-	static const struct { const char *name; int sym; enum rc_type type; } builtins[] = {
-		{ "context", SYM_CTX_NOW, TY_CONTEXT }, { "atomic", SYM_ATOMIC, TY_BOOL },
-		{ "api", SYM_API_NOW, TY_API },	{ "site", SYM_SITE_NOW, TY_SITE },
-		{ "pid", SYM_PID, TY_INT },	{ "cpu", SYM_CPU, TY_INT },
-	};
 	const struct dg_constant *c;
 
 	for (int i = 0; s->ev && i < s->ev->nr_params; i++) {
@@ -383,7 +385,7 @@ static enum rc_type check_field(struct scope *s, struct rc_expr *e)
 		{ "site", SYM_FIELD_SITE, TY_SITE },	{ "api", SYM_FIELD_API, TY_API },
 		{ "pid", SYM_FIELD_PID, TY_INT },	{ "context", SYM_FIELD_CONTEXT, TY_CONTEXT },
 	};
-	enum rc_type t = check_expr(s, e->lhs);
+	enum rc_type t = no_bare_name(s, e->lhs, check_expr(s, e->lhs));
 
 	if (t == TY_ERROR)
 		return e->type = TY_ERROR;
@@ -426,6 +428,51 @@ static bool bare_state(const struct rc_expr *e)
 	return e->kind == EX_NAME && e->sym == SYM_STATE && !e->res;
 }
 
+/* A state of some resource, or the nearest name in scope, for an unknown name. */
+static const char *name_hint(struct scope *s, const char *name, char *buf, size_t size)
+{
+	const char *names[64], *near;
+	int n = 0;
+
+	for (struct rc_resource *r = s->prog->resources; r; r = r->next) {
+		if (r->name && find_state(r, name) >= 0) {
+			snprintf(buf, size, "'%s' is a state of '%s': compare it with an entry's "
+				 "state, e.g. %s[key].state == %s", name, r->name, r->name, name);
+			return buf;
+		}
+	}
+	for (int i = 0; s->ev && i < s->ev->nr_params; i++)
+		names[n++] = s->ev->params[i];
+	names[n++] = s->ev ? s->ev->ret : NULL;
+	names[n++] = s->each ? s->each->var : NULL;
+	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+		names[n++] = builtins[i].name;
+	for (int i = 0; i < 4; i++)
+		names[n++] = context_names[i];
+	for (size_t i = 0; i < dg_nr_constants && n < 64; i++)
+		names[n++] = dg_constants[i].name;
+	near = rc_closest(name, names, n);
+	if (!near)
+		return NULL;
+	snprintf(buf, size, "did you mean '%s'?", near);
+	return buf;
+}
+
+/*
+ * A name that is nothing else is taken for a state, which only a comparison
+ * with an entry's state can resolve; anywhere else it is unknown.
+ */
+static enum rc_type no_bare_name(struct scope *s, struct rc_expr *e, enum rc_type t)
+{
+	char hint[200];
+
+	if (!e || !bare_state(e))
+		return t;
+	rc_error(s->d, e->loc, name_hint(s, e->name, hint, sizeof(hint)), "unknown name '%s'",
+		 e->name);
+	return e->type = TY_ERROR;
+}
+
 static enum rc_type check_compare(struct scope *s, struct rc_expr *e, enum rc_type l,
 				  enum rc_type r)
 {
@@ -437,13 +484,10 @@ static enum rc_type check_compare(struct scope *s, struct rc_expr *e, enum rc_ty
 		l = resolve_state(s, e->lhs, e->rhs->res);
 	if (l == TY_ERROR || r == TY_ERROR)
 		return e->type = TY_ERROR;
-	if (bare_state(e->lhs) || bare_state(e->rhs)) {
-		struct rc_expr *bare = bare_state(e->lhs) ? e->lhs : e->rhs;
-
-		rc_error(s->d, bare->loc, "compare a state with an entry's .state",
-			 "unknown name '%s'", bare->name);
+	l = no_bare_name(s, e->lhs, l);
+	r = no_bare_name(s, e->rhs, r);
+	if (l == TY_ERROR || r == TY_ERROR)
 		return e->type = TY_ERROR;
-	}
 	if (numeric(l) && numeric(r))
 		return e->type = TY_BOOL;
 	if (l == r && l == TY_STATE && e->lhs->res != e->rhs->res)
@@ -458,8 +502,13 @@ static enum rc_type check_compare(struct scope *s, struct rc_expr *e, enum rc_ty
 static enum rc_type check_binary(struct scope *s, struct rc_expr *e)
 {
 	enum rc_type l = check_expr(s, e->lhs), r = check_expr(s, e->rhs);
+	bool logic = !strcmp(e->name, "&&") || !strcmp(e->name, "||");
 
-	if (!strcmp(e->name, "&&") || !strcmp(e->name, "||")) {
+	if (logic || !strcmp(e->name, "&") || !strcmp(e->name, "|")) {
+		l = no_bare_name(s, e->lhs, l);
+		r = no_bare_name(s, e->rhs, r);
+	}
+	if (logic) {
 		if (l == TY_ERROR || r == TY_ERROR)
 			return e->type = TY_ERROR;
 		if (l != TY_BOOL || r != TY_BOOL)
@@ -497,7 +546,7 @@ static enum rc_type check_expr(struct scope *s, struct rc_expr *e)
 	case EX_INDEX: {
 		struct rc_resource *r = resource_arg(s, e->lhs, false);
 
-		t = check_expr(s, e->rhs);
+		t = no_bare_name(s, e->rhs, check_expr(s, e->rhs));
 		if (!r || t == TY_ERROR)
 			return e->type = TY_ERROR;
 		if (!numeric(t))
@@ -507,7 +556,7 @@ static enum rc_type check_expr(struct scope *s, struct rc_expr *e)
 		return e->type = TY_ENTRY;
 	}
 	case EX_UNARY:
-		t = check_expr(s, e->lhs);
+		t = no_bare_name(s, e->lhs, check_expr(s, e->lhs));
 		if (t == TY_ERROR)
 			return e->type = TY_ERROR;
 		if (!strcmp(e->name, "!")) {
@@ -529,11 +578,9 @@ static enum rc_type check_expr(struct scope *s, struct rc_expr *e)
 /* Check a condition: it must be a bool. */
 static void check_condition(struct scope *s, struct rc_expr *e)
 {
-	enum rc_type t = check_expr(s, e);
+	enum rc_type t = no_bare_name(s, e, check_expr(s, e));
 
-	if (t == TY_STATE && bare_state(e))
-		rc_error(s->d, e->loc, NULL, "unknown name '%s'", e->name);
-	else if (t != TY_ERROR && t != TY_BOOL)
+	if (t != TY_ERROR && t != TY_BOOL)
 		rc_error(s->d, e->loc, "compare it, e.g. 'x != 0'",
 			 "type mismatch: a condition must be a bool, not %s", type_names[t]);
 }
@@ -651,11 +698,9 @@ static void check_message(struct scope *s, struct rc_rule *r, const char *msg, s
 		p = end;
 		if (!e)
 			continue;
-		if (check_expr(s, e) == TY_ENTRY)
+		if (no_bare_name(s, e, check_expr(s, e)) == TY_ENTRY)
 			rc_error(s->d, at, "print one of its fields, e.g. .key or .site",
 				 "type mismatch: an entry is not a printable value");
-		else if (e->type == TY_STATE && bare_state(e))
-			rc_error(s->d, at, NULL, "unknown name '%s' in message field", e->name);
 		if (r->nr_fields >= RC_MAX_FIELDS) {
 			rc_error(s->d, at, "split the text between message and notes sparingly",
 				 "rule set too large for BPF limits: rule '%s' prints more than %d "
