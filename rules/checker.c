@@ -653,6 +653,10 @@ static void check_transition(struct scope *s, struct rc_resource *r, struct rc_t
 /* Every state but the initial one must be the target of some transition. */
 static void check_reachable(struct scope *s, struct rc_resource *r)
 {
+	/* a misspelt target, already reported, may be the missing way in */
+	for (struct rc_transition *t = r->transitions; t; t = t->next)
+		if (t->to && t->to_state < 0)
+			return;
 	for (int st = 1; st < r->nr_states; st++) {
 		bool reached = false;
 
