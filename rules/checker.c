@@ -587,6 +587,14 @@ static void check_condition(struct scope *s, struct rc_expr *e)
 
 /* ---- declarations ---- */
 
+/* A second declaration of @name: say where the first one is, maybe in another file. */
+static void duplicate(struct rc_diags *d, struct rc_loc loc, struct rc_loc first, const char *what,
+		      const char *name, const char *hint)
+{
+	rc_error(d, loc, hint, "duplicate %s '%s', first declared at %s:%d", what, name,
+		 first.file ? first.file->path : "?", first.line);
+}
+
 static void check_resource(struct scope *s, struct rc_resource *r, int id)
 {
 	r->id = id;
@@ -719,10 +727,13 @@ static void check_message(struct scope *s, struct rc_rule *r, const char *msg, s
 static void check_rule(struct scope *s, struct rc_rule *r, int id)
 {
 	r->id = id;
-	for (struct rc_rule *o = s->prog->rules; o != r; o = o->next)
-		if (o->name && r->name && !strcmp(o->name, r->name))
-			rc_error(s->d, r->loc, "rule names are how reports and --rule name them",
-				 "duplicate rule name '%s'", r->name);
+	for (struct rc_rule *o = s->prog->rules; o != r; o = o->next) {
+		if (o->name && r->name && !strcmp(o->name, r->name)) {
+			duplicate(s->d, r->loc, o->loc, "rule name", r->name,
+				  "rule names are how reports and --rule name them");
+			break;
+		}
+	}
 	if (!r->has_event) {
 		rc_error(s->d, r->loc, "e.g. 'on call @blocking;'", "rule '%s' has no 'on' event",
 			 r->name);
@@ -771,9 +782,12 @@ static void check_groups(struct scope *s)
 	for (struct rc_group *g = s->prog->groups; g; g = g->next) {
 		if (!g->name)
 			continue;
-		for (struct rc_group *o = s->prog->groups; o != g; o = o->next)
-			if (o->name && !strcmp(o->name, g->name))
-				rc_error(s->d, g->loc, NULL, "duplicate group '%s'", g->name);
+		for (struct rc_group *o = s->prog->groups; o != g; o = o->next) {
+			if (o->name && !strcmp(o->name, g->name)) {
+				duplicate(s->d, g->loc, o->loc, "group", g->name, NULL);
+				break;
+			}
+		}
 		if (dg_api_find(g->name) >= 0 || !strcmp(g->name, "blocking"))
 			rc_error(s->d, g->loc, "pick another name", "group '%s' hides the API of "
 				 "that name", g->name);
@@ -810,9 +824,12 @@ int rc_check(struct rc_program *prog, struct rc_diags *d)
 	for (struct rc_resource *r = prog->resources; r; r = r->next) {
 		if (!r->name)
 			continue;
-		for (struct rc_resource *o = prog->resources; o != r; o = o->next)
-			if (o->name && !strcmp(o->name, r->name))
-				rc_error(d, r->loc, NULL, "duplicate resource '%s'", r->name);
+		for (struct rc_resource *o = prog->resources; o != r; o = o->next) {
+			if (o->name && !strcmp(o->name, r->name)) {
+				duplicate(d, r->loc, o->loc, "resource", r->name, NULL);
+				break;
+			}
+		}
 		check_resource(&s, r, prog->nr_resources++);
 	}
 	if (prog->nr_resources > RC_MAX_RESOURCES)
