@@ -714,7 +714,7 @@ static void check_message(struct scope *s, struct rc_rule *r, const char *msg, s
 			rc_error(s->d, at, "print one of its fields, e.g. .key or .site",
 				 "type mismatch: an entry is not a printable value");
 		if (r->nr_fields >= RC_MAX_FIELDS) {
-			rc_error(s->d, at, "split the text between message and notes sparingly",
+			rc_error(s->d, at, "the message and the notes together print at most 8 fields",
 				 "rule set too large for BPF limits: rule '%s' prints more than %d "
 				 "fields", r->name, RC_MAX_FIELDS);
 			rc_expr_free(e);
@@ -814,11 +814,19 @@ static void check_groups(struct scope *s)
 int rc_check(struct rc_program *prog, struct rc_diags *d)
 {
 	struct scope s = { .prog = prog, .d = d };
+	struct rc_loc over_res = { 0 }, over_rule = { 0 };
 	int errors = d->errors, id = 0;
 
-	if (!prog->pack_name)
-		rc_error_plain(d, "%s: no 'pack NAME \"description\";' declaration",
-			       prog->files ? prog->files->path : "input");
+	if (!prog->pack_name) {
+		struct rc_loc top = { .line = 1, .col = 1, .len = 1 };
+
+		/* files are listed last read first: the root is the one not included */
+		for (struct rc_file *f = prog->files; f; f = f->next)
+			if (!f->included_from)
+				top.file = f;
+		rc_error(d, top, "start the file with 'pack NAME \"description\";'",
+			 "no pack declaration");
+	}
 	check_groups(&s);
 	prog->nr_resources = 0;
 	for (struct rc_resource *r = prog->resources; r; r = r->next) {
@@ -830,10 +838,12 @@ int rc_check(struct rc_program *prog, struct rc_diags *d)
 				break;
 			}
 		}
+		if (prog->nr_resources == RC_MAX_RESOURCES)
+			over_res = r->loc;
 		check_resource(&s, r, prog->nr_resources++);
 	}
 	if (prog->nr_resources > RC_MAX_RESOURCES)
-		rc_error(d, prog->resources->loc, NULL, "rule set too large for BPF limits: %d "
+		rc_error(d, over_res, NULL, "rule set too large for BPF limits: %d "
 			 "resources, at most %d", prog->nr_resources, RC_MAX_RESOURCES);
 	for (struct rc_resource *r = prog->resources; r; r = r->next) {
 		if (!r->name)
@@ -843,12 +853,16 @@ int rc_check(struct rc_program *prog, struct rc_diags *d)
 		check_reachable(&s, r);
 	}
 	prog->nr_rules = 0;
-	for (struct rc_rule *r = prog->rules; r; r = r->next)
-		if (r->name)
-			check_rule(&s, r, ++id);
+	for (struct rc_rule *r = prog->rules; r; r = r->next) {
+		if (!r->name)
+			continue;
+		check_rule(&s, r, ++id);
+		if (id == RC_MAX_RULES + 1)
+			over_rule = r->loc;
+	}
 	prog->nr_rules = id;
 	if (id > RC_MAX_RULES)
-		rc_error(d, prog->rules->loc, "split the pack", "rule set too large for BPF limits: "
+		rc_error(d, over_rule, "split the pack", "rule set too large for BPF limits: "
 			 "%d rules, at most %d", id, RC_MAX_RULES);
 	return d->errors > errors ? -1 : 0;
 }
