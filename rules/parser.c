@@ -795,9 +795,9 @@ static void include_decl(struct parser *p)
 		char a[PATH_MAX], b[PATH_MAX];
 
 		if (realpath(up->path, a) && realpath(path, b) && !strcmp(a, b)) {
-			rc_error(p->d, loc, "a pack may include another only once up the chain",
-				 "include cycle: '%s' includes itself through '%s'", name,
-				 p->file->path);
+			rc_error(p->d, loc, up == p->file ? "a file cannot include itself" :
+				 "it includes this file, as the lines above show; remove one of "
+				 "the includes", "include cycle: '%s' is being read already", name);
 			free(name);
 			return;
 		}
