@@ -141,7 +141,7 @@ static void sync(struct parser *p)
 static int ident_list(struct parser *p, char **names, struct rc_loc *locs, int max,
 		      const char *what)
 {
-	int n = 0;
+	int n = 0, dropped = 0;
 
 	do {
 		char *s = ident(p, what, &locs[n < max ? n : max - 1]);
@@ -151,7 +151,10 @@ static int ident_list(struct parser *p, char **names, struct rc_loc *locs, int m
 		if (n < max) {
 			names[n++] = s;
 		} else {
-			rc_error(p->d, locs[max - 1], NULL, "more than %d names in one list", max);
+			/* once per list, at the first name too many */
+			if (!dropped++)
+				rc_error(p->d, locs[max - 1], NULL, "more than %d names in one list",
+					 max);
 			free(s);
 		}
 	} while (at_punct(p, ",") && (next(p), true));
@@ -679,7 +682,7 @@ static void rule_item(struct parser *p, struct rc_rule *r)
 				expect(p, ";");
 		} else {
 			rc_error(p->d, at, NULL, "rule '%s' has more than 4 notes", r->name);
-			syntax(p, "at most 4 notes", NULL);
+			p->failed = true;	/* skip the note */
 		}
 	} else if (at_word(p, "recover")) {
 		next(p);
