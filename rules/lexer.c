@@ -146,9 +146,9 @@ static bool lex_punct(struct lexer *lx)
 	return false;
 }
 
-struct rc_token *rc_tokenize(struct rc_file *f, struct rc_diags *d)
+struct rc_token *rc_tokenize_at(const char *text, struct rc_loc at, struct rc_diags *d)
 {
-	struct lexer lx = { .f = f, .d = d, .p = f->text, .line = 1, .col = 1 };
+	struct lexer lx = { .f = at.file, .d = d, .p = text, .line = at.line, .col = at.col };
 
 	lx.tail = &lx.head;
 	while (*lx.p) {
@@ -181,6 +181,11 @@ struct rc_token *rc_tokenize(struct rc_file *f, struct rc_diags *d)
 	}
 	push(&lx, TK_EOF, here(&lx, 1), NULL);
 	return lx.head.next;
+}
+
+struct rc_token *rc_tokenize(struct rc_file *f, struct rc_diags *d)
+{
+	return rc_tokenize_at(f->text, (struct rc_loc){ .file = f, .line = 1, .col = 1 }, d);
 }
 
 void rc_tokens_free(struct rc_token *t)

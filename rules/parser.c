@@ -958,24 +958,19 @@ void rc_expr_free(struct rc_expr *e)
 	expr_free(e);
 }
 
-/* Parse one expression from @text (a message field), reporting at @loc. */
+/* Parse one expression from @text (a message field), reporting at @loc, its "{...}". */
 struct rc_expr *rc_parse_field(const char *text, struct rc_loc loc, struct rc_diags *d)
 {
-	struct rc_file *f = rc_file_from_text(loc.file ? loc.file->path : "field", text,
-					      strlen(text));
-	struct parser p = { .d = d };
+	struct rc_loc start = { .file = loc.file, .line = loc.line, .col = loc.col + 1 };
+	struct parser p = { .d = d, .file = loc.file };
 	struct rc_token *tokens;
 	struct rc_expr *e;
 
-	if (!f)
+	/* lexical errors point into the field, where it is in its file */
+	tokens = rc_tokenize_at(text, start, d);
+	if (!tokens)
 		return NULL;
-	p.file = f;
-	tokens = rc_tokenize(f, d);
-	if (!tokens) {
-		rc_file_free(f);
-		return NULL;
-	}
-	/* report at the string's position: the field's own text is not a file */
+	/* syntax errors underline the whole field */
 	for (struct rc_token *t = tokens; t; t = t->next)
 		t->loc = loc;
 	p.tok = tokens;
@@ -987,6 +982,5 @@ struct rc_expr *rc_parse_field(const char *text, struct rc_loc loc, struct rc_di
 	}
 	/* names in the tree point into the tokens' copies, which are ours to free */
 	rc_tokens_free(tokens);
-	rc_file_free(f);
 	return e;
 }

@@ -83,6 +83,8 @@ struct rc_token {
 
 /* Tokenize @f; lexical errors are reported and the offending bytes skipped. */
 struct rc_token *rc_tokenize(struct rc_file *f, struct rc_diags *d);
+/* Tokenize @text, which sits at @at in its file: a message field. */
+struct rc_token *rc_tokenize_at(const char *text, struct rc_loc at, struct rc_diags *d);
 void rc_tokens_free(struct rc_token *t);
 
 /* --- parser.c: the syntax tree --------------------------------------- */
