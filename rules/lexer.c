@@ -24,6 +24,7 @@ struct lexer {
 	struct rc_diags *d;
 	const char *p;
 	int line, col;
+	bool broken;		/* the next token follows a reported lexical error */
 	struct rc_token head, *tail;
 };
 
@@ -56,6 +57,8 @@ static struct rc_token *push(struct lexer *lx, enum rc_tok_kind kind, struct rc_
 	t->kind = kind;
 	t->loc = loc;
 	t->text = text;
+	t->after_error = lx->broken;
+	lx->broken = false;
 	lx->tail->next = t;
 	lx->tail = t;
 	return t;
@@ -90,6 +93,7 @@ static void lex_string(struct lexer *lx)
 	struct rc_loc loc = here(lx, 1);
 	size_t cap = 64, n = 0;
 	char *buf = malloc(cap);
+	bool closed;
 
 	if (!buf)
 		return;
@@ -122,14 +126,16 @@ static void lex_string(struct lexer *lx)
 		advance(lx, 1);
 	}
 	buf[n] = '\0';
-	if (*lx->p != '"') {
+	closed = *lx->p == '"';
+	if (!closed)
 		rc_error(lx->d, loc, "close the string with '\"' on the same line",
 			 "unterminated string");
-	} else {
+	else
 		advance(lx, 1);
-	}
 	loc.len = n + 2;
 	push(lx, TK_STRING, loc, buf);
+	/* what the string swallowed, such as its ';', is missing from what follows */
+	lx->broken = !closed;
 }
 
 static bool lex_punct(struct lexer *lx)
@@ -177,6 +183,7 @@ struct rc_token *rc_tokenize_at(const char *text, struct rc_loc at, struct rc_di
 				rc_error(d, here(&lx, 1), NULL, "unexpected byte 0x%02x",
 					 (unsigned char)*lx.p);
 			advance(&lx, 1);
+			lx.broken = true;
 		}
 	}
 	push(&lx, TK_EOF, here(&lx, 1), NULL);

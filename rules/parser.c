@@ -62,6 +62,8 @@ static void syntax(struct parser *p, const char *expected, const char *hint)
 	if (p->failed)
 		return;
 	p->failed = true;
+	if (p->tok->after_error)
+		return;	/* most likely the lexical error just reported */
 	if (p->tok->kind == TK_PUNCT)
 		rc_error(p->d, p->tok->loc, hint, "expected %s, found '%s'", expected, p->tok->text);
 	else if (p->tok->kind == TK_IDENT)

@@ -78,6 +78,7 @@ struct rc_token {
 	char *text;		/* identifier, punctuator, or unescaped string */
 	uint64_t value;		/* TK_INT */
 	struct rc_loc loc;
+	bool after_error;	/* follows bytes the lexer reported and skipped */
 	struct rc_token *next;
 };
 
