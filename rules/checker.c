@@ -279,6 +279,23 @@ static enum rc_type mismatch(struct scope *s, struct rc_expr *e, const char *hin
 	return e->type = TY_ERROR;
 }
 
+static void unknown_resource(struct scope *s, struct rc_loc loc, const char *name)
+{
+	const char *names[64], *near;
+	char hint[160];
+	int n = 0;
+
+	for (struct rc_resource *r = s->prog->resources; r && n < 64; r = r->next)
+		names[n++] = r->name;
+	near = rc_closest(name, names, n);
+	if (near)
+		snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
+	else
+		snprintf(hint, sizeof(hint), "declare it with 'resource %s { states ...; }', or "
+			 "include the file that does", name);
+	rc_error(s->d, loc, hint, "unknown resource '%s'", name);
+}
+
 /* A resource named by a builtin's argument. */
 static struct rc_resource *resource_arg(struct scope *s, struct rc_expr *arg, bool need_held)
 {
@@ -290,7 +307,7 @@ static struct rc_resource *resource_arg(struct scope *s, struct rc_expr *arg, bo
 	}
 	r = find_resource(s->prog, arg->name);
 	if (!r) {
-		rc_error(s->d, arg->loc, NULL, "unknown resource '%s'", arg->name);
+		unknown_resource(s, arg->loc, arg->name);
 		return NULL;
 	}
 	if (need_held && !r->is_held) {
@@ -696,7 +713,10 @@ static void check_message(struct scope *s, struct rc_rule *r, const char *msg, s
 			continue;
 		end = strchr(p, '}');
 		if (!end) {
-			rc_error(s->d, loc, "write '{{' for a literal brace",
+			at = loc;
+			at.col = loc.col + 1 + (p - msg);
+			at.len = 1;
+			rc_error(s->d, at, "write '{{' for a literal brace",
 				 "unterminated field in message");
 			return;
 		}
@@ -744,8 +764,7 @@ static void check_rule(struct scope *s, struct rc_rule *r, int id)
 	if (r->each) {
 		r->each->res = find_resource(s->prog, r->each->res_name);
 		if (!r->each->res)
-			rc_error(s->d, r->each->res_loc, NULL, "unknown resource '%s'",
-				 r->each->res_name);
+			unknown_resource(s, r->each->res_loc, r->each->res_name);
 		for (int i = 0; r->each->res && i < r->each->nr_states; i++) {
 			int st = find_state(r->each->res, r->each->states[i]);
 
