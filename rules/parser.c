@@ -85,6 +85,20 @@ static bool expect(struct parser *p, const char *punct)
 	return false;
 }
 
+/* The '}' closing a declaration; at the end of the file, say which one is open. */
+static void close_block(struct parser *p, const char *what, const char *name, struct rc_loc open)
+{
+	char hint[160];
+
+	if (p->tok->kind != TK_EOF) {
+		expect(p, "}");
+		return;
+	}
+	snprintf(hint, sizeof(hint), "the %s '%s' opened on line %d is not closed", what, name,
+		 open.line);
+	syntax(p, "'}'", hint);
+}
+
 /* An identifier: its text (owned by the caller) and location. */
 static char *ident(struct parser *p, const char *what, struct rc_loc *loc)
 {
@@ -585,7 +599,7 @@ static void resource_decl(struct parser *p)
 		if (p->failed)
 			sync(p);
 	}
-	expect(p, "}");
+	close_block(p, "resource", r->name, r->loc);
 }
 
 /* each = "each" IDENT "in" IDENT [ "(" ident_list ")" ] ";" ; */
@@ -722,7 +736,7 @@ static void rule_decl(struct parser *p)
 		if (p->failed)
 			sync(p);
 	}
-	expect(p, "}");
+	close_block(p, "rule", r->name, r->loc);
 }
 
 /* group_decl = "group" IDENT "=" api_set ";" ; */
