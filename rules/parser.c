@@ -90,8 +90,10 @@ static void close_block(struct parser *p, const char *what, const char *name, st
 {
 	char hint[160];
 
-	if (p->tok->kind != TK_EOF) {
-		expect(p, "}");
+	if (at_punct(p, "}")) {
+		next(p);
+		/* an error in the last item is behind us: do not skip the next declaration */
+		p->failed = false;
 		return;
 	}
 	snprintf(hint, sizeof(hint), "the %s '%s' opened on line %d is not closed", what, name,
