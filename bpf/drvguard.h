@@ -30,9 +30,17 @@ struct dg_driver {
 	__u64 end;
 	__u64 init_start;
 	__u64 init_end;
+	__u64 flags;		/* DG_DRIVER_* */
 	char name[DG_DRIVER_NAME_LEN];
 };
-#define DG_DRIVER_SIZE		88
+#define DG_DRIVER_SIZE		96
+
+/*
+ * The monitors saw the module load, so they saw everything it ever
+ * acquired: a key they do not know was never the driver's.  Without it (the
+ * pack was loaded on a running driver) an unknown key is just unknown.
+ */
+#define DG_DRIVER_OBSERVED	(1ULL << 0)
 
 /* Execution context of the driver code that made the call. */
 enum dg_context {

@@ -26,6 +26,7 @@ static __always_inline bool dg_frame_entry(struct dg_frame *f, __u64 target, __u
 	f->site = target;
 	f->api = DG_ENTRY_API_BASE + class;
 	dg_frame_context(f);
+	f->observed = dg_driver_observed(f->driver);
 	/* tracepoints run their programs with preemption disabled */
 	f->atomic = f->context != DG_CTX_PROCESS;
 	return true;
@@ -63,6 +64,7 @@ static __always_inline bool dg_frame_module(struct dg_frame *f, struct module *m
 	f->site = class == 0 ? (__u64)BPF_CORE_READ(mod, init) : (__u64)BPF_CORE_READ(mod, exit);
 	f->api = DG_ENTRY_API_BASE + class;
 	dg_frame_context(f);
+	f->observed = dg_driver_observed(f->driver);
 	return true;
 }
 
@@ -83,6 +85,7 @@ static __always_inline void dg_module_arm(struct module *mod)
 	d->end = d->start + BPF_CORE_READ(mod, core_layout.size);
 	d->init_start = (__u64)BPF_CORE_READ(mod, init_layout.base);
 	d->init_end = d->init_start + BPF_CORE_READ(mod, init_layout.size);
+	d->flags |= DG_DRIVER_OBSERVED;
 }
 
 /* The module's init returned (its init code is gone) or the module is freed. */
@@ -103,6 +106,7 @@ static __always_inline void dg_module_disarm(struct module *mod, bool all)
 	if (all) {
 		d->start = 0;
 		d->end = 0;
+		d->flags &= ~DG_DRIVER_OBSERVED;
 	}
 }
 

@@ -23,7 +23,7 @@ struct dg_frame {
 	__u32 context;
 	__u32 pid;
 	__u32 atomic;
-	__u32 pad;
+	__u32 observed;		/* the driver's whole life was seen: DG_DRIVER_OBSERVED */
 };
 
 static __always_inline void dg_frame_context(struct dg_frame *f)
@@ -33,25 +33,33 @@ static __always_inline void dg_frame_context(struct dg_frame *f)
 	f->atomic = dg_atomic();
 }
 
+/* Whether driver @i has DG_DRIVER_OBSERVED. */
+static __always_inline __u32 dg_driver_observed(int i)
+{
+	__u32 key = i;
+	struct dg_driver *d = bpf_map_lookup_elem(&drivers, &key);
+
+	return d && (d->flags & DG_DRIVER_OBSERVED);
+}
+
 /*
  * Set up @f for a call or return of a kernel API.  Calls from outside the
  * monitored drivers only matter to transitions of keys a driver already
  * holds (@foreign: the caller may be the kernel releasing what the driver
- * handed it), so they stop here unless @foreign says so.
+ * handed it), so they stop here unless @foreign says so.  @caller_param,
+ * from 1, names a parameter that carries the real caller's return address
+ * (the _track_caller allocators behind kstrdup() and kmemdup()).
  */
 static __always_inline bool dg_frame_api(void *ctx, struct dg_frame *f, int nr_args,
-					 bool is_return, bool foreign)
+					 bool is_return, bool foreign, int caller_param)
 {
 	__u64 ip = bpf_get_func_ip(ctx);
 	struct dg_symbol *sym;
 
 	f->site = dg_caller(ctx);
 	f->driver = dg_driver_of(f->site);
-	if (f->driver < 0 && !foreign)
+	if (f->driver < 0 && !foreign && !caller_param)
 		return false;
-	/* reports name the call instruction: x86-64 `call rel32`, how modules reach exports */
-	if (f->site)
-		f->site -= 5;
 	sym = bpf_map_lookup_elem(&symbols, &ip);
 	if (!sym)
 		return false;
@@ -60,13 +68,23 @@ static __always_inline bool dg_frame_api(void *ctx, struct dg_frame *f, int nr_a
 		__s8 pos = sym->pos[i];
 
 		f->arg[i] = 0;
-		if (i < nr_args && pos >= 0)
+		if ((i < nr_args || i + 1 == caller_param) && pos >= 0)
 			bpf_get_func_arg(ctx, pos & 7, &f->arg[i]);
 	}
+	if (caller_param > 0 && caller_param <= DG_MAX_ARGS) {
+		f->site = f->arg[(caller_param - 1) & 7];
+		f->driver = dg_driver_of(f->site);
+		if (f->driver < 0 && !foreign)
+			return false;
+	}
+	/* reports name the call instruction: x86-64 `call rel32`, how modules reach exports */
+	if (f->site)
+		f->site -= 5;
 	f->ret = 0;
 	if (is_return)
 		bpf_get_func_ret(ctx, &f->ret);
 	dg_frame_context(f);
+	f->observed = f->driver >= 0 && dg_driver_observed(f->driver);
 	if (f->driver >= 0)
 		dg_count(DG_CNT_DRIVER_CALLS);
 	return true;

@@ -28,6 +28,7 @@ static const __u32 dg_held_masks[DG_MAX_RESOURCES] = DG_HELD_MASKS;
 
 struct dg_held {
 	__u64 key;
+	__u64 value;		/* what the transition stored (`with`), e.g. irq flags */
 	__u64 site;		/* call site of the transition into the current state */
 	__u32 api;
 	__u32 pid;
@@ -53,18 +54,25 @@ struct {
 
 /* Tracked held entries on all CPUs, per resource: lets the kernel's own unlocks return at once. */
 __s64 dg_held_live[DG_MAX_RESOURCES];
+/* Set when an entry of the resource could not be tracked (a CPU's set was full). */
+__u32 dg_held_lossy[DG_MAX_RESOURCES];
 
 /* What a rule sees of one tracked resource. */
 struct dg_view {
 	__u64 key;
+	__u64 value;
 	__u64 site;
 	__u32 api;
 	__u32 pid;
-	__u32 state;		/* 0: the initial state, i.e. not tracked */
+	__u32 state;		/* 0: the initial state, i.e. not tracked; or DG_STATE_UNKNOWN */
 	__u32 context;
 	__u32 count;		/* held(): matching entries */
 	__u32 found;
+	__u32 cpu;		/* where it was taken (held) or last moved (objects) */
+	__u32 pad;
 };
+
+#define DG_STATE_UNKNOWN	0xffU	/* not tracked, and the store lost keys of this kind */
 
 static __always_inline bool dg_set_claim(struct dg_held_set *set)
 {
@@ -83,6 +91,7 @@ static __always_inline void dg_set_release(struct dg_held_set *set)
 static __always_inline void dg_view_of(struct dg_view *v, const struct dg_held *h)
 {
 	v->key = h->key;
+	v->value = h->value;
 	v->site = h->site;
 	v->api = h->api;
 	v->pid = h->pid;
@@ -127,6 +136,7 @@ static long dg_held_scan_cpu(__u32 cpu, struct dg_held_scan *s)
 	if (i < 0 || i >= DG_MAX_HELD)
 		return 0;
 	dg_view_of(&s->view, &set->slot[i]);
+	s->view.cpu = cpu;
 	s->found_cpu = cpu;
 	return 1;
 }
@@ -140,6 +150,9 @@ static __always_inline int dg_held_find(__u32 res, __u64 key, struct dg_view *v)
 	int i;
 
 	__builtin_memset(v, 0, sizeof(*v));
+	v->key = key;
+	if (dg_held_lossy[res & (DG_MAX_RESOURCES - 1)])
+		v->state = DG_STATE_UNKNOWN;	/* until found */
 	if (res >= DG_MAX_RESOURCES || !dg_held_live[res & (DG_MAX_RESOURCES - 1)])
 		return -1;
 	set = bpf_map_lookup_elem(&held, &zero);
@@ -148,6 +161,7 @@ static __always_inline int dg_held_find(__u32 res, __u64 key, struct dg_view *v)
 	i = dg_held_index(set, res, key);
 	if (i >= 0 && i < DG_MAX_HELD) {
 		dg_view_of(v, &set->slot[i]);
+		v->cpu = cpu;
 		return cpu;
 	}
 	s.skip_cpu = cpu;
@@ -182,7 +196,7 @@ static __always_inline void dg_held_remove(struct dg_held_set *set, int i)
  * (from dg_held_find), or is pushed on this CPU when new.  State 0 removes it.
  */
 static __always_inline void dg_held_set_state(struct dg_frame *f, __u32 res, __u64 key,
-					      __u32 state, int cpu)
+					      __u32 state, __u64 value, int cpu)
 {
 	__u32 zero = 0, r = res & (DG_MAX_RESOURCES - 1);
 	struct dg_held_set *set;
@@ -201,6 +215,7 @@ static __always_inline void dg_held_set_state(struct dg_frame *f, __u32 res, __u
 			set->depth = depth + 1;
 			__sync_fetch_and_add(&dg_held_live[r], 1);
 		} else {
+			dg_held_lossy[r] = 1;
 			dg_count(DG_CNT_HELD_OVERFLOW);
 		}
 	}
@@ -212,6 +227,7 @@ static __always_inline void dg_held_set_state(struct dg_frame *f, __u32 res, __u
 			struct dg_held *h = &set->slot[i];
 
 			h->key = key;
+			h->value = value;
 			h->res = res;
 			h->state = state;
 			h->site = f->site;

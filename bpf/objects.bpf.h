@@ -15,7 +15,8 @@
  * A key that finds no free slot within DG_OBJECT_PROBES is not tracked; the
  * resource is then marked lossy, and from then on rules read an unknown key
  * as "unknown" rather than "never seen", so that a full table can cost
- * reports but never produce a false one.
+ * reports but never produce a false one.  The same holds for a driver whose
+ * load the monitors did not see: what it allocated before is not in here.
  */
 #ifndef OBJECTS_BPF_H
 #define OBJECTS_BPF_H
@@ -24,10 +25,10 @@
 
 #define DG_OBJECT_PROBES	16
 #define DG_TOMBSTONE		1ULL	/* no real key is 1: pointers and irq numbers + 2 */
-#define DG_STATE_UNKNOWN	0xffU	/* not tracked, and the table lost keys of this kind */
 
 struct dg_object {
 	__u64 key;		/* 0: empty, DG_TOMBSTONE: reusable */
+	__u64 value;		/* what the transition stored (`with`), e.g. the cache */
 	__u64 site;
 	__u32 api;
 	__u32 pid;
@@ -36,6 +37,8 @@ struct dg_object {
 	__u8 state;
 	__u8 context;
 	__u8 driver;
+	__u32 cpu;
+	__u32 pad;
 };
 
 struct {
@@ -92,6 +95,8 @@ static __always_inline void dg_object_view(struct dg_view *v, const struct dg_ob
 					   __u64 key)
 {
 	v->key = key;
+	v->value = o->value;
+	v->cpu = o->cpu;
 	v->site = o->site;
 	v->api = o->api;
 	v->pid = o->pid;
@@ -100,7 +105,8 @@ static __always_inline void dg_object_view(struct dg_view *v, const struct dg_ob
 	v->found = 1;
 }
 
-static __always_inline void dg_object_find(__u32 res, __u64 key, struct dg_view *v)
+static __always_inline void dg_object_find(struct dg_frame *f, __u32 res, __u64 key,
+					   struct dg_view *v)
 {
 	__u32 r = res & (DG_MAX_RESOURCES - 1);
 	struct dg_object *o, *free;
@@ -110,7 +116,7 @@ static __always_inline void dg_object_find(__u32 res, __u64 key, struct dg_view 
 	o = dg_object_live[r] ? dg_object_slot(res, key, &free) : NULL;
 	if (o)
 		dg_object_view(v, o, key);
-	else if (dg_object_lossy[r])
+	else if (dg_object_lossy[r] || !f->observed)
 		v->state = DG_STATE_UNKNOWN;
 }
 
@@ -125,7 +131,7 @@ static __always_inline bool dg_object_claim(struct dg_object *o)
 
 /* Move (@res, @key) to @state on behalf of @f; state 0 forgets the key. */
 static __always_inline void dg_object_set_state(struct dg_frame *f, __u32 res, __u64 key,
-						__u32 state)
+						__u32 state, __u64 value)
 {
 	__u32 r = res & (DG_MAX_RESOURCES - 1);
 	__u64 stored = dg_object_key(res, key);
@@ -154,6 +160,8 @@ static __always_inline void dg_object_set_state(struct dg_frame *f, __u32 res, _
 	} else {
 		o->res = res;
 		o->state = state;
+		o->value = value;
+		o->cpu = bpf_get_smp_processor_id();
 		o->site = f->site;
 		o->api = f->api;
 		o->pid = f->pid;

@@ -29,24 +29,25 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Look up (@res, @key) in the store the resource lives in. */
-static __always_inline int dg_lookup(__u32 res, bool is_held, __u64 key, struct dg_view *v)
+static __always_inline int dg_lookup(struct dg_frame *f, __u32 res, bool is_held, __u64 key,
+				     struct dg_view *v)
 {
 	if (is_held)
 		return dg_held_find(res, key, v);
-	dg_object_find(res, key, v);
+	dg_object_find(f, res, key, v);
 	return -1;
 }
 
 /*
- * Apply a transition: (@res, @key) moves to state @to if it is in one of
- * @from_mask's states.  A caller outside the monitored drivers only moves
- * keys a driver already tracks.
+ * Apply a transition: (@res, @key) moves to state @to, storing @value, if
+ * it is in one of @from_mask's states.  A caller outside the monitored
+ * drivers only moves keys a driver already tracks.
  */
 static __always_inline void dg_transition(struct dg_frame *f, __u32 res, bool is_held,
-					  __u64 key, __u32 from_mask, __u32 to)
+					  __u64 key, __u32 from_mask, __u32 to, __u64 value)
 {
 	struct dg_view v;
-	int cpu = dg_lookup(res, is_held, key, &v);
+	int cpu = dg_lookup(f, res, is_held, key, &v);
 	__u32 state = v.state == DG_STATE_UNKNOWN ? 0 : v.state;
 
 	if (f->driver < 0 && !v.found)
@@ -54,9 +55,9 @@ static __always_inline void dg_transition(struct dg_frame *f, __u32 res, bool is
 	if (!(from_mask & (1u << (state & 31))))
 		return;
 	if (is_held)
-		dg_held_set_state(f, res, key, to, v.found ? cpu : -1);
+		dg_held_set_state(f, res, key, to, value, v.found ? cpu : -1);
 	else
-		dg_object_set_state(f, res, key, to);
+		dg_object_set_state(f, res, key, to, value);
 }
 
 /* Whether any resource of the two masks has a tracked key. */

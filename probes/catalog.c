@@ -98,6 +98,9 @@ const struct dg_api dg_apis[] = {
 		SAME("__kmalloc"), SYM("kmalloc_trace", 2, 1), SAME("__kmalloc_node"),
 		SYM("kmalloc_node_trace", 3, 1) } },
 	{ "kmalloc_large", P("size", "flags"), T(I, FL), PTR, 0, { SAME("kmalloc_large") } },
+	/* kstrdup(), kmemdup(), kasprintf() and friends: the caller is their caller */
+	{ "kmalloc_track_caller", P("size", "flags", "node", "caller"), T(I, FL, I, PTR), PTR, 0,
+		{ SAME("__kmalloc_node_track_caller") }, .caller_param = 4 },
 	{ "kvmalloc", P("size", "flags"), T(I, FL), PTR, 0, { SAME("kvmalloc_node") } },
 	{ "krealloc", P("ptr", "size", "flags"), T(PTR, I, FL), PTR, 0, { SAME("krealloc") } },
 	{ "kfree", P("ptr"), T(PTR), DG_T_VOID, 0, { SAME("kfree") } },

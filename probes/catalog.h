@@ -42,6 +42,11 @@ struct dg_api {
 	enum dg_value_type ret;
 	int may_sleep;			/* member of the built-in group @blocking */
 	struct dg_api_symbol symbols[DG_MAX_SYMBOLS];	/* tried in order; name NULL ends */
+	/*
+	 * From 1: the parameter holding the real caller's return address, for
+	 * kernel helpers that allocate on behalf of their caller (_RET_IP_).
+	 */
+	int caller_param;
 };
 
 extern const struct dg_api dg_apis[];

@@ -172,19 +172,39 @@ static void wrong_arg_count(struct scope *s, struct rc_event *ev, const struct d
 		 api->name, n, ev->nr_params);
 }
 
+/* Position of parameter @name in @api, or -1. */
+static int param_index(const struct dg_api *api, const char *name)
+{
+	for (int i = 0; i < dg_api_nr_params(api); i++)
+		if (!strcmp(api->params[i], name))
+			return i;
+	return -1;
+}
+
 static void check_bindings(struct scope *s, struct rc_event *ev)
 {
 	for (int a = 0; a < ev->nr_apis; a++) {
 		const struct dg_api *api = &dg_apis[ev->apis[a]];
 		int n = dg_api_nr_params(api);
 
-		if (ev->has_args && (ev->nr_params > n || (!ev->ellipsis && ev->nr_params != n))) {
+		if (!ev->by_name && ev->has_args &&
+		    (ev->nr_params > n || (!ev->ellipsis && ev->nr_params != n))) {
 			wrong_arg_count(s, ev, api, n);
 			return;
 		}
-		for (int i = 0; i < ev->nr_params && i < n; i++) {
-			enum rc_type t = from_catalog(api->types[i]);
+		for (int i = 0; i < ev->nr_params; i++) {
+			int pos = ev->by_name ? param_index(api, ev->params[i]) : i;
+			enum rc_type t;
 
+			if (pos < 0) {
+				rc_error(s->d, ev->param_locs[i], "bind it by position, or split the event",
+					 "wrong number of arguments: '%s' has no parameter '%s'",
+					 api->name, ev->params[i]);
+				return;
+			}
+			if (pos >= n)
+				continue;
+			t = from_catalog(api->types[pos]);
 			if (a == 0) {
 				s->param_types[i] = t;
 			} else if (s->param_types[i] != t) {
@@ -216,6 +236,55 @@ static void check_bindings(struct scope *s, struct rc_event *ev)
 	}
 }
 
+/* Resolve the entry classes of an enter/leave event into ev->apis. */
+static void check_entry_event(struct scope *s, struct rc_event *ev)
+{
+	enum rc_type ret = TY_ERROR;
+
+	ev->nr_apis = 0;
+	if (ev->has_args)
+		rc_error(s->d, ev->loc, "entry points bind no parameters; use '=>' for the "
+			 "return value", "wrong number of arguments: '%s' takes none", ev->names[0]);
+	for (int i = 0; i < ev->nr_names; i++) {
+		int id = dg_entry_find(ev->names[i]);
+		const struct dg_entry *e;
+
+		if (id < 0) {
+			const char *names[DG_NR_ENTRY_CLASSES];
+			const char *near;
+			char hint[160];
+
+			for (int k = 0; k < DG_NR_ENTRY_CLASSES; k++)
+				names[k] = dg_entries[k].name;
+			near = rc_closest(ev->names[i], names, DG_NR_ENTRY_CLASSES);
+			snprintf(hint, sizeof(hint), near ? "did you mean '%s'?" :
+				 "entry points are module_init, module_exit, irq_handler, timer, "
+				 "hrtimer, work, tasklet and ndo_start_xmit", near);
+			rc_error(s->d, ev->name_locs[i], hint, "unknown entry point '%s'",
+				 ev->names[i]);
+			continue;
+		}
+		e = &dg_entries[id];
+		add_api(ev, id);
+		if (ev->kind == EV_ENTER && !e->has_enter)
+			rc_error(s->d, ev->name_locs[i], "use 'leave' instead",
+				 "the entry of '%s' cannot be observed", e->name);
+		if (ev->ret && (ev->kind == EV_ENTER || e->ret == DG_T_VOID)) {
+			rc_error(s->d, ev->ret_loc, NULL, "'%s' %s no return value to bind",
+				 ev->names[i], ev->kind == EV_ENTER ? "has" : "returns");
+		} else if (ev->ret) {
+			enum rc_type t = from_catalog(e->ret);
+
+			if (ret != TY_ERROR && ret != t)
+				rc_error(s->d, ev->ret_loc, "split the event", "type mismatch: '%s' "
+					 "returns %s, another entry point %s", ev->names[i],
+					 type_names[t], type_names[ret]);
+			ret = t;
+		}
+	}
+	s->ret_type = ret;
+}
+
 /* Resolve @ev's names and bindings; fills @s's binding types. */
 static void check_event(struct scope *s, struct rc_event *ev)
 {
@@ -223,33 +292,7 @@ static void check_event(struct scope *s, struct rc_event *ev)
 	s->ret_type = TY_ERROR;
 	s->ev = ev;
 	if (ev->kind == EV_ENTER || ev->kind == EV_LEAVE) {
-		const struct dg_entry *e;
-
-		ev->entry = dg_entry_find(ev->names[0]);
-		if (ev->entry < 0) {
-			const char *names[DG_NR_ENTRY_CLASSES];
-			const char *near;
-			char hint[160];
-
-			for (int i = 0; i < DG_NR_ENTRY_CLASSES; i++)
-				names[i] = dg_entries[i].name;
-			near = rc_closest(ev->names[0], names, DG_NR_ENTRY_CLASSES);
-			snprintf(hint, sizeof(hint), near ? "did you mean '%s'?" :
-				 "entry points are module_init, module_exit, irq_handler, timer, "
-				 "hrtimer, work, tasklet and ndo_start_xmit", near);
-			rc_error(s->d, ev->name_locs[0], hint, "unknown entry point '%s'",
-				 ev->names[0]);
-			return;
-		}
-		e = &dg_entries[ev->entry];
-		if (ev->kind == EV_ENTER && !e->has_enter)
-			rc_error(s->d, ev->loc, "use 'leave' instead",
-				 "the entry of '%s' cannot be observed", e->name);
-		if (ev->ret && (ev->kind == EV_ENTER || e->ret == DG_T_VOID))
-			rc_error(s->d, ev->ret_loc, NULL, "'%s' %s no return value to bind",
-				 ev->names[0], ev->kind == EV_ENTER ? "has" : "returns");
-		else if (ev->ret)
-			s->ret_type = from_catalog(e->ret);
+		check_entry_event(s, ev);
 		return;
 	}
 	ev->nr_apis = 0;
@@ -401,6 +444,7 @@ static enum rc_type check_field(struct scope *s, struct rc_expr *e)
 		{ "key", SYM_FIELD_KEY, TY_PTR },	{ "state", SYM_FIELD_STATE, TY_STATE },
 		{ "site", SYM_FIELD_SITE, TY_SITE },	{ "api", SYM_FIELD_API, TY_API },
 		{ "pid", SYM_FIELD_PID, TY_INT },	{ "context", SYM_FIELD_CONTEXT, TY_CONTEXT },
+		{ "cpu", SYM_FIELD_CPU, TY_INT },	{ "value", SYM_FIELD_VALUE, TY_INT },
 	};
 	enum rc_type t = no_bare_name(s, e->lhs, check_expr(s, e->lhs));
 
@@ -418,7 +462,7 @@ static enum rc_type check_field(struct scope *s, struct rc_expr *e)
 			return e->type;
 		}
 	}
-	rc_error(s->d, e->loc, "entries have key, state, site, api, pid and context",
+	rc_error(s->d, e->loc, "entries have key, state, site, api, pid, context, cpu and value",
 		 "unknown field '%s'", e->name);
 	return e->type = TY_ERROR;
 }
@@ -646,6 +690,13 @@ static void check_transition(struct scope *s, struct rc_resource *r, struct rc_t
 	check_event(s, &t->ev);
 	if (t->when)
 		check_condition(s, t->when);
+	if (t->with) {
+		enum rc_type v = no_bare_name(s, t->with, check_expr(s, t->with));
+
+		if (v != TY_ERROR && !numeric(v))
+			rc_error(s->d, t->with->loc, "store a parameter, the return value or a number",
+				 "type mismatch: 'with' stores an integer, not a %s", type_names[v]);
+	}
 	t->key_param = -1;
 	if (t->key) {
 		for (int i = 0; i < t->ev.nr_params; i++)

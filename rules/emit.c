@@ -32,7 +32,22 @@ struct gen {
 	struct view views[MAX_VIEWS];
 	int nr_views;
 	const char *indent;
+	/* binding slot -> logical parameter of the handler's API (by-name bindings move) */
+	int param[DG_MAX_PARAMS];
 };
+
+/* Map the bindings of @ev onto the parameters of catalog API @api (or entry class). */
+static void map_params(struct gen *g, const struct rc_event *ev, enum rc_event_kind kind, int api)
+{
+	for (int i = 0; i < DG_MAX_PARAMS; i++) {
+		g->param[i] = i;
+		if (!ev->by_name || i >= ev->nr_params || (kind != EV_CALL && kind != EV_RETURN))
+			continue;
+		for (int k = 0; k < dg_api_nr_params(&dg_apis[api]); k++)
+			if (!strcmp(dg_apis[api].params[k], ev->params[i]))
+				g->param[i] = k;
+	}
+}
 
 static const char *const event_kind_names[] = {
 	[EV_CALL] = "call", [EV_RETURN] = "return", [EV_ENTER] = "enter", [EV_LEAVE] = "leave",
@@ -161,6 +176,7 @@ static void expr_c(struct gen *g, const struct rc_expr *e, FILE *o)
 	static const char *const fields[] = {
 		[SYM_FIELD_KEY] = "key", [SYM_FIELD_STATE] = "state", [SYM_FIELD_SITE] = "site",
 		[SYM_FIELD_API] = "api", [SYM_FIELD_PID] = "pid", [SYM_FIELD_CONTEXT] = "context",
+		[SYM_FIELD_CPU] = "cpu", [SYM_FIELD_VALUE] = "value",
 	};
 	struct view *v;
 
@@ -170,7 +186,7 @@ static void expr_c(struct gen *g, const struct rc_expr *e, FILE *o)
 		return;
 	case EX_NAME:
 		switch (e->sym) {
-		case SYM_PARAM:	fprintf(o, "fp->arg[%d]", e->index); return;
+		case SYM_PARAM:	fprintf(o, "fp->arg[%d]", g->param[e->index & 7]); return;
 		case SYM_RET:	fprintf(o, "fp->ret"); return;
 		case SYM_CONST:	fprintf(o, "%lluULL", dg_constants[e->index].value); return;
 		case SYM_STATE:
@@ -261,7 +277,7 @@ static void emit_views(struct gen *g)
 			fprintf(g->out, "%sstruct dg_view v%d;\n%s__u32 h%d = dg_held_count(fp, 0x%xu, &v%d);\n",
 				g->indent, i, g->indent, i, v->res_mask, i);
 		else
-			fprintf(g->out, "%sstruct dg_view v%d;\n%sdg_lookup(%d, %d, %s, &v%d);\n",
+			fprintf(g->out, "%sstruct dg_view v%d;\n%sdg_lookup(fp, %d, %d, %s, &v%d);\n",
 				g->indent, i, g->indent, v->res, v->res_is_held, v->key, i);
 	}
 }
@@ -329,14 +345,21 @@ static void emit_rule(struct gen *g, const struct rc_rule *r)
 	fprintf(g->out, "\t\t}\n");
 }
 
-static void emit_transition(struct gen *g, const struct rc_transition *t)
+static void emit_transition(struct gen *g, const struct rc_handler *h,
+			    const struct rc_transition *t)
 {
 	const char *key = t->key_param == DG_MAX_PARAMS ? "fp->ret" : NULL;
-	char keybuf[32];
+	char keybuf[32], value[200] = "0";
+	FILE *v;
 
+	map_params(g, &t->ev, h->kind, h->target);
 	if (!key) {
-		snprintf(keybuf, sizeof(keybuf), "fp->arg[%d]", t->key_param);
+		snprintf(keybuf, sizeof(keybuf), "fp->arg[%d]", g->param[t->key_param & 7]);
 		key = keybuf;
+	}
+	if (t->with && (v = fmemopen(value, sizeof(value) - 1, "w"))) {
+		expr_c(g, t->with, v);
+		fclose(v);
 	}
 	fprintf(g->out, "\t/* %s: %s -> %s (%s:%d) */\n", t->res->name,
 		t->nr_from ? t->from[0] : "?", t->to, t->key_loc.file->path, t->key_loc.line);
@@ -349,11 +372,11 @@ static void emit_transition(struct gen *g, const struct rc_transition *t)
 		emit_views(g);
 		fprintf(g->out, "\t\t");
 		cond_c(g, t->when, g->out);
-		fprintf(g->out, "\n\t\t\tdg_transition(fp, %d, %d, %s, 0x%xu, %d);\n\t}\n",
-			t->res->id, t->res->is_held, key, t->from_mask, t->to_state);
+		fprintf(g->out, "\n\t\t\tdg_transition(fp, %d, %d, %s, 0x%xu, %d, %s);\n\t}\n",
+			t->res->id, t->res->is_held, key, t->from_mask, t->to_state, value);
 	} else {
-		fprintf(g->out, "\tdg_transition(fp, %d, %d, %s, 0x%xu, %d);\n", t->res->id,
-			t->res->is_held, key, t->from_mask, t->to_state);
+		fprintf(g->out, "\tdg_transition(fp, %d, %d, %s, 0x%xu, %d, %s);\n", t->res->id,
+			t->res->is_held, key, t->from_mask, t->to_state, value);
 	}
 }
 
@@ -397,9 +420,9 @@ static void emit_frame_setup(struct gen *g, const struct rc_handler *h)
 			fprintf(g->out, "\tif (!dg_any_live(0x%xu, 0x%xu))\n\t\treturn 0;\n", held,
 				object);
 		}
-		fprintf(g->out, "\tif (!dg_frame_api(ctx, fp, %d, %s, %s))\n\t\treturn 0;\n",
+		fprintf(g->out, "\tif (!dg_frame_api(ctx, fp, %d, %s, %s, %d))\n\t\treturn 0;\n",
 			h->nr_params, h->kind == EV_RETURN ? "true" : "false",
-			handler_foreign(h) ? "true" : "false");
+			handler_foreign(h) ? "true" : "false", dg_apis[h->target].caller_param);
 		return;
 	}
 	hook = &entry_hooks[h->target][h->kind == EV_LEAVE];
@@ -423,19 +446,23 @@ static void emit_handler(struct gen *g, const struct rc_handler *h)
 			/* one callback per rule, even when the rule has several handlers */
 			for (int j = 0; j < i; j++)
 				seen |= h->rules[j] == h->rules[i];
-			if (!seen && !h->rules[i]->each->emitted)
+			if (!seen && !h->rules[i]->each->emitted) {
+				map_params(g, &h->rules[i]->ev, h->kind, h->target);
 				emit_each_callback(g, h->rules[i]);
+			}
 			h->rules[i]->each->emitted = true;
 		}
 	emit_frame_setup(g, h);
 	if (h->nr_rules) {
 		fprintf(g->out, "\tif (fp->driver >= 0) {\n");
-		for (int i = 0; i < h->nr_rules; i++)
+		for (int i = 0; i < h->nr_rules; i++) {
+			map_params(g, &h->rules[i]->ev, h->kind, h->target);
 			emit_rule(g, h->rules[i]);
+		}
 		fprintf(g->out, "\t}\n");
 	}
 	for (int i = 0; i < h->nr_transitions; i++)
-		emit_transition(g, h->transitions[i]);
+		emit_transition(g, h, h->transitions[i]);
 	fprintf(g->out, "\treturn 0;\n}\n\n");
 }
 

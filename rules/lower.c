@@ -29,17 +29,10 @@ static struct rc_handler *handler_for(struct rc_lowered *out, enum rc_event_kind
 	return &out->handlers[out->nr_handlers++];
 }
 
-/* Call @fn for every handler @ev expands to. */
+/* Call @fn for every handler @ev expands to: one per API, or per entry class. */
 static void for_each_target(struct rc_lowered *out, const struct rc_event *ev,
 			    struct rc_diags *d, void (*fn)(struct rc_handler *, void *), void *arg)
 {
-	if (ev->kind == EV_ENTER || ev->kind == EV_LEAVE) {
-		struct rc_handler *h = handler_for(out, ev->kind, ev->entry, d, ev->loc);
-
-		if (h)
-			fn(h, arg);
-		return;
-	}
 	for (int i = 0; i < ev->nr_apis; i++) {
 		struct rc_handler *h = handler_for(out, ev->kind, ev->apis[i], d, ev->loc);
 
@@ -48,8 +41,14 @@ static void for_each_target(struct rc_lowered *out, const struct rc_event *ev,
 	}
 }
 
-static void bind_count(struct rc_handler *h, int n)
+/* The handler must read the parameters @ev binds, for @h's API. */
+static void bind_count(struct rc_handler *h, const struct rc_event *ev)
 {
+	int n = ev->nr_params;
+
+	/* by name, the bindings may sit anywhere among the API's parameters */
+	if (ev->by_name && (h->kind == EV_CALL || h->kind == EV_RETURN))
+		n = dg_api_nr_params(&dg_apis[h->target]);
 	if (n > h->nr_params)
 		h->nr_params = n;
 }
@@ -60,7 +59,7 @@ static void add_rule(struct rc_handler *h, void *arg)
 
 	if (h->nr_rules < RC_MAX_RULES)
 		h->rules[h->nr_rules++] = r;
-	bind_count(h, r->ev.nr_params);
+	bind_count(h, &r->ev);
 }
 
 static void add_transition(struct rc_handler *h, void *arg)
@@ -69,7 +68,7 @@ static void add_transition(struct rc_handler *h, void *arg)
 
 	if (h->nr_transitions < 64)
 		h->transitions[h->nr_transitions++] = t;
-	bind_count(h, t->ev.nr_params);
+	bind_count(h, &t->ev);
 }
 
 int rc_lower(const struct rc_program *prog, struct rc_lowered *out, struct rc_diags *d)

@@ -436,11 +436,16 @@ static bool api_set(struct parser *p, struct rc_event *ev)
 	return !braced || expect(p, "}");
 }
 
-/* params = IDENT { "," IDENT } [ "," "..." ] | "..." ; */
+/*
+ * params = param { "," param } [ "," "..." ] | "..." ;
+ * param  = IDENT | "." IDENT ;     (".flags": the parameter named flags, wherever it is)
+ */
 static bool params(struct parser *p, struct rc_event *ev)
 {
 	ev->has_args = true;
 	while (!at_punct(p, ")")) {
+		bool named = at_punct(p, ".");
+
 		if (at_punct(p, "...")) {
 			ev->ellipsis = true;
 			next(p);
@@ -451,6 +456,15 @@ static bool params(struct parser *p, struct rc_event *ev)
 				 "wrong number of arguments: an API has at most %d", DG_MAX_PARAMS);
 			return false;
 		}
+		if (named)
+			next(p);
+		if (ev->nr_params && named != ev->by_name) {
+			rc_error(p->d, p->tok->loc, "bind all parameters by position or all by name",
+				 "positional and named ('.%s') parameters mixed",
+				 p->tok->kind == TK_IDENT ? p->tok->text : "name");
+			return false;
+		}
+		ev->by_name = named;
 		ev->params[ev->nr_params] = ident(p, "a parameter name",
 						  &ev->param_locs[ev->nr_params]);
 		if (!ev->params[ev->nr_params])
@@ -465,7 +479,7 @@ static bool params(struct parser *p, struct rc_event *ev)
 
 /*
  * event = ( "call" | "return" ) api_set [ "(" [ params ] ")" ] [ "=>" IDENT ]
- *       | ( "enter" | "leave" ) IDENT [ "=>" IDENT ] ;
+ *       | ( "enter" | "leave" ) api_set [ "=>" IDENT ] ;   (a set of entry classes)
  */
 static bool event(struct parser *p, struct rc_event *ev)
 {
@@ -483,10 +497,8 @@ static bool event(struct parser *p, struct rc_event *ev)
 	} else if (at_word(p, "enter") || at_word(p, "leave")) {
 		ev->kind = at_word(p, "enter") ? EV_ENTER : EV_LEAVE;
 		next(p);
-		ev->names[0] = ident(p, "an entry point class", &ev->name_locs[0]);
-		if (!ev->names[0])
+		if (!api_set(p, ev))
 			return false;
-		ev->nr_names = 1;
 	} else {
 		syntax(p, "an event: call, return, enter or leave", NULL);
 		return false;
@@ -531,7 +543,10 @@ static bool state_set(struct parser *p, struct rc_transition *t)
 	return expect(p, "}");
 }
 
-/* transition = "on" event [ "when" expr ] ":" IDENT state_set "->" IDENT ";" ; */
+/*
+ * transition = "on" event [ "when" expr ] ":" IDENT state_set "->" IDENT
+ *              [ "with" expr ] ";" ;
+ */
 static void transition(struct parser *p, struct rc_resource *r)
 {
 	struct rc_transition *t = calloc(1, sizeof(*t)), **tail;
@@ -556,8 +571,15 @@ static void transition(struct parser *p, struct rc_resource *r)
 	if (!t->key || !state_set(p, t) || !expect(p, "->"))
 		return;
 	t->to = ident(p, "the new state", &t->to_loc);
-	if (t->to)
-		expect(p, ";");
+	if (!t->to)
+		return;
+	if (at_word(p, "with")) {
+		next(p);
+		t->with = expr(p);
+		if (!t->with)
+			return;
+	}
+	expect(p, ";");
 }
 
 /*
@@ -916,6 +938,7 @@ void rc_program_free(struct rc_program *prog)
 			r->transitions = t->next;
 			event_free(&t->ev);
 			expr_free(t->when);
+			expr_free(t->with);
 			free(t->key);
 			for (int i = 0; i < t->nr_from; i++)
 				free(t->from[i]);

@@ -138,13 +138,13 @@ struct rc_event {
 	struct rc_loc param_locs[DG_MAX_PARAMS];
 	int nr_params;
 	bool ellipsis;		/* (a, ...): the rest are not bound */
+	bool by_name;		/* (.a, .b): bound by parameter name, not position */
 	char *ret;		/* => name, or NULL */
 	struct rc_loc ret_loc;
 	bool has_args;
-	/* filled by the checker: the catalog APIs or the entry class */
+	/* filled by the checker: the catalog APIs, or the entry classes */
 	int apis[DG_MAX_APIS];
 	int nr_apis;
-	int entry;
 };
 
 struct rc_transition {
@@ -157,6 +157,7 @@ struct rc_transition {
 	int nr_from;
 	char *to;
 	struct rc_loc to_loc;
+	struct rc_expr *with;	/* value stored in the entry, or NULL */
 	/* checker */
 	struct rc_resource *res;
 	uint32_t from_mask;	/* states the transition applies in */
@@ -271,7 +272,7 @@ enum rc_sym {
 	SYM_HELD,	/* held(R...) */
 	SYM_LAST,	/* last(R) */
 	SYM_FIELD_KEY, SYM_FIELD_STATE, SYM_FIELD_SITE, SYM_FIELD_API, SYM_FIELD_PID,
-	SYM_FIELD_CONTEXT,
+	SYM_FIELD_CONTEXT, SYM_FIELD_CPU, SYM_FIELD_VALUE,
 };
 
 int rc_check(struct rc_program *prog, struct rc_diags *d);

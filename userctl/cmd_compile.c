@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../rules/rulec.h"
@@ -46,7 +47,8 @@ static void default_output(const char *in, char *out, size_t len)
 
 int dg_compile_pack(const char *in, const char *out)
 {
-	struct rc_compile_opts opts = { .clang = "clang", .verbose = dg_opts.debug };
+	struct rc_compile_opts opts = { .clang = "clang", .verbose = dg_opts.debug,
+					.keep_c = getenv("DRVGUARD_KEEP_C") };
 	char include[2 * PATH_MAX];
 	int err;
 
