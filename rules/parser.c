@@ -22,6 +22,7 @@ struct parser {
 	struct rc_token *tok;
 	int depth;		/* include depth */
 	bool failed;		/* current declaration had a syntax error */
+	int braces;		/* '{' of API or state sets open in the current item */
 };
 
 static bool at_punct(struct parser *p, const char *s)
@@ -132,18 +133,24 @@ static char *string(struct parser *p, const char *what, struct rc_loc *loc)
 	return s;
 }
 
-/* Skip to just after the current declaration or item. */
-static void sync(struct parser *p)
+/*
+ * Skip to just after the current item of a block (@item) or declaration: its
+ * ';', or the '}' that ends a declaration's block.  A set's braces, open or
+ * met on the way, are inside the item and end nothing.
+ */
+static void sync(struct parser *p, bool item)
 {
-	int depth = 0;
+	int depth = p->braces;
+	bool block = false;	/* a '{' opened while skipping, at depth 0 */
 
+	p->braces = 0;
 	while (p->tok->kind != TK_EOF) {
 		if (at_punct(p, "{")) {
-			depth++;
+			block |= !depth++;
 		} else if (at_punct(p, "}")) {
 			if (depth-- <= 0)
 				return;	/* the enclosing block's end: let its owner consume it */
-			if (!depth) {
+			if (!depth && block && !item) {
 				next(p);
 				return;
 			}
@@ -415,8 +422,10 @@ static bool api_set(struct parser *p, struct rc_event *ev)
 {
 	bool braced = at_punct(p, "{");
 
-	if (braced)
+	if (braced) {
 		next(p);
+		p->braces++;
+	}
 	do {
 		bool group = at_punct(p, "@");
 		int n = ev->nr_names;
@@ -425,6 +434,7 @@ static bool api_set(struct parser *p, struct rc_event *ev)
 			next(p);
 		if (n >= 32) {
 			rc_error(p->d, p->tok->loc, NULL, "more than 32 APIs in one event");
+			p->failed = true;	/* skip the rest of the item */
 			return false;
 		}
 		ev->names[n] = ident(p, "an API name", &ev->name_locs[n]);
@@ -433,7 +443,12 @@ static bool api_set(struct parser *p, struct rc_event *ev)
 		ev->group_ref[n] = group;
 		ev->nr_names++;
 	} while (braced && at_punct(p, ",") && (next(p), true));
-	return !braced || expect(p, "}");
+	if (!braced)
+		return true;
+	if (!expect(p, "}"))
+		return false;
+	p->braces--;
+	return true;
 }
 
 /*
@@ -454,6 +469,7 @@ static bool params(struct parser *p, struct rc_event *ev)
 		if (ev->nr_params >= DG_MAX_PARAMS) {
 			rc_error(p->d, p->tok->loc, NULL,
 				 "wrong number of arguments: an API has at most %d", DG_MAX_PARAMS);
+			p->failed = true;	/* skip the rest of the item */
 			return false;
 		}
 		if (named)
@@ -539,8 +555,12 @@ static bool state_set(struct parser *p, struct rc_transition *t)
 		return t->nr_from;
 	}
 	next(p);
+	p->braces++;
 	t->nr_from = ident_list(p, t->from, t->from_locs, RC_MAX_STATES, "a state name");
-	return expect(p, "}");
+	if (!expect(p, "}"))
+		return false;
+	p->braces--;
+	return true;
 }
 
 /*
@@ -621,7 +641,7 @@ static void resource_decl(struct parser *p)
 			syntax(p, "'states', 'held', 'on' or '}'", NULL);
 		}
 		if (p->failed)
-			sync(p);
+			sync(p, true);
 	}
 	close_block(p, "resource", r->name, r->loc);
 }
@@ -758,7 +778,7 @@ static void rule_decl(struct parser *p)
 		p->failed = false;
 		rule_item(p, r);
 		if (p->failed)
-			sync(p);
+			sync(p, true);
 	}
 	close_block(p, "rule", r->name, r->loc);
 }
@@ -881,7 +901,7 @@ static void parse_decls(struct parser *p)
 		else
 			syntax(p, "a declaration: pack, include, group, resource or rule", NULL);
 		if (p->failed)
-			sync(p);
+			sync(p, false);
 		if (p->failed && at_punct(p, "}"))
 			next(p);	/* a stray '}' at top level */
 	}
