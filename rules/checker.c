@@ -736,6 +736,9 @@ static void check_reachable(struct scope *s, struct rc_resource *r)
 	for (int st = 1; st < r->nr_states; st++) {
 		bool reached = false;
 
+		if (find_state(r, r->states[st]) != st)
+			continue;	/* a duplicate, reported as such */
+
 		for (struct rc_transition *t = r->transitions; t; t = t->next)
 			if (t->to_state == st)
 				reached = true;
