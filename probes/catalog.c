@@ -172,6 +172,19 @@ const struct dg_api *dg_api_by_id(unsigned int id)
 	return id < dg_nr_apis ? &dg_apis[id] : NULL;
 }
 
+unsigned long long dg_catalog_fingerprint(void)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	for (size_t i = 0; i < dg_nr_apis; i++)
+		for (const char *p = dg_apis[i].name; ; p++) {
+			h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+			if (!*p)
+				break;
+		}
+	return h;
+}
+
 int dg_api_find(const char *name)
 {
 	for (size_t i = 0; i < dg_nr_apis; i++)
@@ -192,13 +205,24 @@ int dg_api_nr_params(const struct dg_api *api)
 const struct dg_entry dg_entries[DG_NR_ENTRY_CLASSES] = {
 	[DG_ENTRY_MODULE_INIT]	   = { "module_init",	 0, 1, 1, DG_T_INT },
 	[DG_ENTRY_MODULE_EXIT]	   = { "module_exit",	 0, 0, 1, DG_T_VOID },
-	[DG_ENTRY_IRQ_HANDLER]	   = { "irq_handler",	 1, 1, 1, DG_T_INT },
-	[DG_ENTRY_TIMER]	   = { "timer",		 1, 1, 1, DG_T_VOID },
-	[DG_ENTRY_HRTIMER]	   = { "hrtimer",	 1, 1, 1, DG_T_VOID },
-	[DG_ENTRY_WORK]		   = { "work",		 0, 1, 1, DG_T_VOID },
-	[DG_ENTRY_TASKLET]	   = { "tasklet",	 1, 1, 1, DG_T_VOID },
-	[DG_ENTRY_NDO_START_XMIT]  = { "ndo_start_xmit", 1, 1, 1, DG_T_INT },
+	[DG_ENTRY_IRQ_HANDLER]	   = { "irq_handler",	 1, 1, 1, DG_T_INT,
+				       P("irq", "dev_id"), T(I, PTR) },
+	[DG_ENTRY_TIMER]	   = { "timer",		 1, 1, 1, DG_T_VOID, P("timer"), T(PTR) },
+	[DG_ENTRY_HRTIMER]	   = { "hrtimer",	 1, 1, 1, DG_T_VOID, P("timer"), T(PTR) },
+	[DG_ENTRY_WORK]		   = { "work",		 0, 1, 1, DG_T_VOID, P("work"), T(PTR) },
+	[DG_ENTRY_TASKLET]	   = { "tasklet",	 1, 1, 1, DG_T_VOID, P("tasklet"), T(PTR) },
+	[DG_ENTRY_NDO_START_XMIT]  = { "ndo_start_xmit", 1, 1, 1, DG_T_INT,
+				       P("skb", "dev"), T(PTR, PTR) },
 };
+
+int dg_entry_nr_params(int id)
+{
+	int n = 0;
+
+	while (n < DG_MAX_PARAMS && dg_entries[id].params[n])
+		n++;
+	return n;
+}
 
 int dg_entry_find(const char *name)
 {

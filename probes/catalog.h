@@ -54,10 +54,17 @@ extern const size_t dg_nr_apis;
 
 /* The catalog entry for @id, or NULL when @id is out of range. */
 const struct dg_api *dg_api_by_id(unsigned int id);
+/*
+ * A fingerprint of the catalog's API ids: a pack compares APIs by id, so it
+ * only runs with the catalog it was compiled against.
+ */
+unsigned long long dg_catalog_fingerprint(void);
 /* Catalog id of the API named @name, or -1. */
 int dg_api_find(const char *name);
 /* Number of logical parameters of @api. */
 int dg_api_nr_params(const struct dg_api *api);
+/* Number of parameters entry class @id hands over. */
+int dg_entry_nr_params(int id);
 
 /*
  * Driver entry points: code of the driver the kernel calls into.  Each class
@@ -81,6 +88,8 @@ struct dg_entry {
 	int atomic;			/* always runs in atomic context */
 	int has_enter, has_leave;	/* which edges can be observed */
 	enum dg_value_type ret;		/* the entry point's return value at leave */
+	const char *params[DG_MAX_PARAMS];	/* what the dispatch point hands over */
+	enum dg_value_type types[DG_MAX_PARAMS];
 };
 
 extern const struct dg_entry dg_entries[DG_NR_ENTRY_CLASSES];

@@ -242,9 +242,9 @@ static void check_entry_event(struct scope *s, struct rc_event *ev)
 	enum rc_type ret = TY_ERROR;
 
 	ev->nr_apis = 0;
-	if (ev->has_args)
-		rc_error(s->d, ev->loc, "entry points bind no parameters; use '=>' for the "
-			 "return value", "wrong number of arguments: '%s' takes none", ev->names[0]);
+	if (ev->by_name)
+		rc_error(s->d, ev->param_locs[0], "bind an entry point's parameters by position",
+			 "entry points have no named parameters");
 	for (int i = 0; i < ev->nr_names; i++) {
 		int id = dg_entry_find(ev->names[i]);
 		const struct dg_entry *e;
@@ -266,6 +266,15 @@ static void check_entry_event(struct scope *s, struct rc_event *ev)
 		}
 		e = &dg_entries[id];
 		add_api(ev, id);
+		if (ev->has_args && (ev->nr_params > dg_entry_nr_params(id) ||
+				     (!ev->ellipsis && ev->nr_params != dg_entry_nr_params(id)))) {
+			rc_error(s->d, ev->name_locs[i], "see RULES.md for what each entry point hands over",
+				 "wrong number of arguments: '%s' hands over %d, the event binds %d",
+				 e->name, dg_entry_nr_params(id), ev->nr_params);
+			continue;
+		}
+		for (int k = 0; k < ev->nr_params && k < dg_entry_nr_params(id); k++)
+			s->param_types[k] = from_catalog(e->types[k]);
 		if (ev->kind == EV_ENTER && !e->has_enter)
 			rc_error(s->d, ev->name_locs[i], "use 'leave' instead",
 				 "the entry of '%s' cannot be observed", e->name);
@@ -534,6 +543,20 @@ static enum rc_type no_bare_name(struct scope *s, struct rc_expr *e, enum rc_typ
 	return e->type = TY_ERROR;
 }
 
+/* A bare name compared with an api: the catalog API of that name. */
+static enum rc_type api_constant(struct scope *s, struct rc_expr *e)
+{
+	int id = dg_api_find(e->name);
+
+	if (id < 0) {
+		unknown_api(s->d, e->loc, e->name);
+		return e->type = TY_ERROR;
+	}
+	e->sym = SYM_API_NAME;
+	e->index = id;
+	return e->type = TY_API;
+}
+
 static enum rc_type check_compare(struct scope *s, struct rc_expr *e, enum rc_type l,
 				  enum rc_type r)
 {
@@ -543,6 +566,10 @@ static enum rc_type check_compare(struct scope *s, struct rc_expr *e, enum rc_ty
 		r = resolve_state(s, e->rhs, e->lhs->res);
 	else if (r == TY_STATE && !bare_state(e->rhs) && bare_state(e->lhs))
 		l = resolve_state(s, e->lhs, e->rhs->res);
+	else if (l == TY_API && bare_state(e->rhs))
+		r = api_constant(s, e->rhs);
+	else if (r == TY_API && bare_state(e->lhs))
+		l = api_constant(s, e->lhs);
 	if (l == TY_ERROR || r == TY_ERROR)
 		return e->type = TY_ERROR;
 	l = no_bare_name(s, e->lhs, l);
@@ -697,16 +724,13 @@ static void check_transition(struct scope *s, struct rc_resource *r, struct rc_t
 			rc_error(s->d, t->with->loc, "store a parameter, the return value or a number",
 				 "type mismatch: 'with' stores an integer, not a %s", type_names[v]);
 	}
-	t->key_param = -1;
 	if (t->key) {
-		for (int i = 0; i < t->ev.nr_params; i++)
-			if (!strcmp(t->ev.params[i], t->key))
-				t->key_param = i;
-		if (t->ev.ret && !strcmp(t->ev.ret, t->key))
-			t->key_param = DG_MAX_PARAMS;
-		if (t->key_param < 0)
-			rc_error(s->d, t->key_loc, "bind it in the event, e.g. spin_lock(lock)",
-				 "the key '%s' is not bound by the event", t->key);
+		enum rc_type k = no_bare_name(s, t->key, check_expr(s, t->key));
+
+		if (k != TY_ERROR && !numeric(k))
+			rc_error(s->d, t->key->loc, "key a resource by a pointer or a number",
+				 "type mismatch: a key must be an integer or pointer, not a %s",
+				 type_names[k]);
 	}
 	for (int i = 0; i < t->nr_from; i++) {
 		int st;

@@ -53,9 +53,14 @@ static const char *const event_kind_names[] = {
 	[EV_CALL] = "call", [EV_RETURN] = "return", [EV_ENTER] = "enter", [EV_LEAVE] = "leave",
 };
 
-/* How each entry class is hooked: section, parameters, the callback's address, the return value. */
+/*
+ * How each entry class is hooked: section, the program's parameters, the
+ * callback's address, the return value and the parameters rules may bind
+ * (probes/catalog.c names them), for the enter and the leave edge.
+ */
 struct entry_hook {
 	const char *sec, *params, *target, *ret;
+	const char *args[DG_MAX_PARAMS];
 };
 
 static const struct entry_hook entry_hooks[DG_NR_ENTRY_CLASSES][2] = {
@@ -67,30 +72,33 @@ static const struct entry_hook entry_hooks[DG_NR_ENTRY_CLASSES][2] = {
 		{ "fentry/free_module", "struct module *mod", NULL, NULL } },
 	[DG_ENTRY_IRQ_HANDLER] = {
 		{ "tp_btf/irq_handler_entry", "int irq, struct irqaction *action",
-		  "action->handler", NULL },
+		  "action->handler", NULL, { "irq", "action->dev_id" } },
 		{ "tp_btf/irq_handler_exit", "int irq, struct irqaction *action, int ret",
-		  "action->handler", "ret" } },
+		  "action->handler", "ret", { "irq", "action->dev_id" } } },
 	[DG_ENTRY_TIMER] = {
 		{ "tp_btf/timer_expire_entry", "struct timer_list *timer, unsigned long now",
-		  "timer->function", NULL },
-		{ "tp_btf/timer_expire_exit", "struct timer_list *timer", "timer->function", NULL } },
+		  "timer->function", NULL, { "timer" } },
+		{ "tp_btf/timer_expire_exit", "struct timer_list *timer", "timer->function", NULL,
+		  { "timer" } } },
 	[DG_ENTRY_HRTIMER] = {
 		{ "tp_btf/hrtimer_expire_entry", "struct hrtimer *timer, ktime_t *now",
-		  "timer->function", NULL },
-		{ "tp_btf/hrtimer_expire_exit", "struct hrtimer *timer", "timer->function", NULL } },
+		  "timer->function", NULL, { "timer" } },
+		{ "tp_btf/hrtimer_expire_exit", "struct hrtimer *timer", "timer->function", NULL,
+		  { "timer" } } },
 	[DG_ENTRY_WORK] = {
-		{ "tp_btf/workqueue_execute_start", "struct work_struct *work", "work->func", NULL },
+		{ "tp_btf/workqueue_execute_start", "struct work_struct *work", "work->func", NULL,
+		  { "work" } },
 		{ "tp_btf/workqueue_execute_end", "struct work_struct *work, work_func_t fn", "fn",
-		  NULL } },
+		  NULL, { "work" } } },
 	[DG_ENTRY_TASKLET] = {
-		{ "tp_btf/tasklet_entry", "struct tasklet_struct *t, void *fn", "fn", NULL },
-		{ "tp_btf/tasklet_exit", "struct tasklet_struct *t, void *fn", "fn", NULL } },
+		{ "tp_btf/tasklet_entry", "struct tasklet_struct *t, void *fn", "fn", NULL, { "t" } },
+		{ "tp_btf/tasklet_exit", "struct tasklet_struct *t, void *fn", "fn", NULL, { "t" } } },
 	[DG_ENTRY_NDO_START_XMIT] = {
 		{ "tp_btf/net_dev_start_xmit", "const struct sk_buff *skb, const struct net_device *dev",
-		  "BPF_CORE_READ(dev, netdev_ops, ndo_start_xmit)", NULL },
+		  "BPF_CORE_READ(dev, netdev_ops, ndo_start_xmit)", NULL, { "skb", "dev" } },
 		{ "tp_btf/net_dev_xmit",
 		  "struct sk_buff *skb, int rc, struct net_device *dev, unsigned int len",
-		  "BPF_CORE_READ(dev, netdev_ops, ndo_start_xmit)", "rc" } },
+		  "BPF_CORE_READ(dev, netdev_ops, ndo_start_xmit)", "rc", { "skb", "dev" } } },
 };
 
 static void program_name(char *buf, size_t size, const struct rc_handler *h)
@@ -196,6 +204,7 @@ static void expr_c(struct gen *g, const struct rc_expr *e, FILE *o)
 		case SYM_API_NOW: fprintf(o, "fp->api"); return;
 		case SYM_SITE_NOW: fprintf(o, "fp->site"); return;
 		case SYM_PID:	fprintf(o, "fp->pid"); return;
+		case SYM_API_NAME: fprintf(o, "%d", e->index); return;
 		case SYM_CPU:	fprintf(o, "bpf_get_smp_processor_id()"); return;
 		default:	fprintf(o, "0"); return;
 		}
@@ -345,39 +354,41 @@ static void emit_rule(struct gen *g, const struct rc_rule *r)
 	fprintf(g->out, "\t\t}\n");
 }
 
+/* The C of @e into @buf; "0" when there is no @e. */
+static void expr_to(struct gen *g, const struct rc_expr *e, char *buf, size_t size)
+{
+	FILE *o;
+
+	snprintf(buf, size, "0");
+	if (e && (o = fmemopen(buf, size - 1, "w"))) {
+		expr_c(g, e, o);
+		fclose(o);
+	}
+}
+
 static void emit_transition(struct gen *g, const struct rc_handler *h,
 			    const struct rc_transition *t)
 {
-	const char *key = t->key_param == DG_MAX_PARAMS ? "fp->ret" : NULL;
-	char keybuf[32], value[200] = "0";
-	FILE *v;
+	char key[200], value[200];
 
 	map_params(g, &t->ev, h->kind, h->target);
-	if (!key) {
-		snprintf(keybuf, sizeof(keybuf), "fp->arg[%d]", g->param[t->key_param & 7]);
-		key = keybuf;
-	}
-	if (t->with && (v = fmemopen(value, sizeof(value) - 1, "w"))) {
-		expr_c(g, t->with, v);
-		fclose(v);
-	}
-	fprintf(g->out, "\t/* %s: %s -> %s (%s:%d) */\n", t->res->name,
-		t->nr_from ? t->from[0] : "?", t->to, t->key_loc.file->path, t->key_loc.line);
+	fprintf(g->out, "\t/* %s: -> %s (%s:%d) */\n\t{\n", t->res->name, t->to,
+		t->key_loc.file->path, t->key_loc.line);
 	g->nr_views = 0;
-	g->indent = "\t";
+	g->indent = "\t\t";
+	collect(g, t->when);
+	collect(g, t->key);
+	collect(g, t->with);
+	emit_views(g);
+	expr_to(g, t->key, key, sizeof(key));
+	expr_to(g, t->with, value, sizeof(value));
 	if (t->when) {
-		collect(g, t->when);
-		fprintf(g->out, "\t{\n");
-		g->indent = "\t\t";
-		emit_views(g);
 		fprintf(g->out, "\t\t");
 		cond_c(g, t->when, g->out);
-		fprintf(g->out, "\n\t\t\tdg_transition(fp, %d, %d, %s, 0x%xu, %d, %s);\n\t}\n",
-			t->res->id, t->res->is_held, key, t->from_mask, t->to_state, value);
-	} else {
-		fprintf(g->out, "\tdg_transition(fp, %d, %d, %s, 0x%xu, %d, %s);\n", t->res->id,
-			t->res->is_held, key, t->from_mask, t->to_state, value);
+		fprintf(g->out, "\n\t");
 	}
+	fprintf(g->out, "\t\tdg_transition(fp, %d, %d, %s, 0x%xu, %d, %s);\n\t}\n", t->res->id,
+		t->res->is_held, key, t->from_mask, t->to_state, value);
 }
 
 /* Whether a call from outside the drivers may matter: a transition of tracked keys only. */
@@ -435,6 +446,8 @@ static void emit_frame_setup(struct gen *g, const struct rc_handler *h)
 			hook->target, h->target);
 	if (hook->ret)
 		fprintf(g->out, "\tfp->ret = (__u64)(long)%s;\n", hook->ret);
+	for (int i = 0; i < DG_MAX_PARAMS && hook->args[i]; i++)
+		fprintf(g->out, "\tfp->arg[%d] = (__u64)%s;\n", i, hook->args[i]);
 }
 
 static void emit_handler(struct gen *g, const struct rc_handler *h)
@@ -544,7 +557,8 @@ int rc_emit_meta(const struct rc_program *prog, const struct rc_lowered *low, FI
 	static const char *const severities[] = { "error", "warning", "info" };
 	char name[96], buf[32];
 
-	fprintf(out, "drvguard-pack 1\npack %s\ndescription ", prog->pack_name);
+	fprintf(out, "drvguard-pack 1\ncatalog %016llx\npack %s\ndescription ",
+		dg_catalog_fingerprint(), prog->pack_name);
 	template(out, prog->description, &(int){ 0 });
 	for (struct rc_resource *r = prog->resources; r; r = r->next) {
 		fprintf(out, "resource %d %s %s ", r->id, r->name, r->is_held ? "held" : "object");

@@ -356,16 +356,30 @@ static struct rc_expr *unary(struct parser *p)
 	return postfix(p);
 }
 
-/* bit_expr = unary { ( "&" | "|" ) unary } ; */
-static struct rc_expr *bit_expr(struct parser *p)
+/* add_expr = unary { ( "+" | "-" ) unary } ; */
+static struct rc_expr *add_expr(struct parser *p)
 {
 	struct rc_expr *e = unary(p);
+
+	while (e && (at_punct(p, "+") || at_punct(p, "-"))) {
+		struct rc_token *op = p->tok;
+
+		next(p);
+		e = binary(e, op, unary(p));
+	}
+	return e;
+}
+
+/* bit_expr = add_expr { ( "&" | "|" ) add_expr } ; */
+static struct rc_expr *bit_expr(struct parser *p)
+{
+	struct rc_expr *e = add_expr(p);
 
 	while (e && (at_punct(p, "&") || at_punct(p, "|"))) {
 		struct rc_token *op = p->tok;
 
 		next(p);
-		e = binary(e, op, unary(p));
+		e = binary(e, op, add_expr(p));
 	}
 	return e;
 }
@@ -495,7 +509,8 @@ static bool params(struct parser *p, struct rc_event *ev)
 
 /*
  * event = ( "call" | "return" ) api_set [ "(" [ params ] ")" ] [ "=>" IDENT ]
- *       | ( "enter" | "leave" ) api_set [ "=>" IDENT ] ;   (a set of entry classes)
+ *       | ( "enter" | "leave" ) api_set [ "(" [ params ] ")" ] [ "=>" IDENT ] ;
+ *   (for enter and leave, api_set names entry classes)
  */
 static bool event(struct parser *p, struct rc_event *ev)
 {
@@ -515,6 +530,11 @@ static bool event(struct parser *p, struct rc_event *ev)
 		next(p);
 		if (!api_set(p, ev))
 			return false;
+		if (at_punct(p, "(")) {
+			next(p);
+			if (!params(p, ev))
+				return false;
+		}
 	} else {
 		syntax(p, "an event: call, return, enter or leave", NULL);
 		return false;
@@ -564,8 +584,9 @@ static bool state_set(struct parser *p, struct rc_transition *t)
 }
 
 /*
- * transition = "on" event [ "when" expr ] ":" IDENT state_set "->" IDENT
+ * transition = "on" event [ "when" expr ] ":" key state_set "->" IDENT
  *              [ "with" expr ] ";" ;
+ * key        = IDENT | "(" expr ")" ;
  */
 static void transition(struct parser *p, struct rc_resource *r)
 {
@@ -587,7 +608,17 @@ static void transition(struct parser *p, struct rc_resource *r)
 	}
 	if (!expect(p, ":"))
 		return;
-	t->key = ident(p, "the key: a bound parameter or return value", &t->key_loc);
+	t->key_loc = p->tok->loc;
+	if (at_punct(p, "(")) {
+		t->key = primary(p);	/* "(" expr ")" */
+	} else if (p->tok->kind == TK_IDENT) {
+		t->key = new_expr(EX_NAME, p->tok->loc);
+		if (t->key)
+			t->key->name = strdup(p->tok->text);
+		next(p);
+	} else {
+		syntax(p, "the key: a bound name or a parenthesized expression", NULL);
+	}
 	if (!t->key || !state_set(p, t) || !expect(p, "->"))
 		return;
 	t->to = ident(p, "the new state", &t->to_loc);
@@ -959,7 +990,7 @@ void rc_program_free(struct rc_program *prog)
 			event_free(&t->ev);
 			expr_free(t->when);
 			expr_free(t->with);
-			free(t->key);
+			expr_free(t->key);
 			for (int i = 0; i < t->nr_from; i++)
 				free(t->from[i]);
 			free(t->to);

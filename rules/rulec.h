@@ -150,7 +150,7 @@ struct rc_event {
 struct rc_transition {
 	struct rc_event ev;
 	struct rc_expr *when;
-	char *key;
+	struct rc_expr *key;	/* a bound name, or an expression of them */
 	struct rc_loc key_loc;
 	char *from[RC_MAX_STATES + 1];	/* NULL-terminated; {"*"} for any */
 	struct rc_loc from_locs[RC_MAX_STATES + 1];
@@ -162,7 +162,6 @@ struct rc_transition {
 	struct rc_resource *res;
 	uint32_t from_mask;	/* states the transition applies in */
 	int to_state;
-	int key_param;		/* index of the key in the bindings: param, or DG_MAX_PARAMS for ret */
 	struct rc_transition *next;
 };
 
@@ -269,6 +268,7 @@ enum rc_sym {
 	SYM_API_NOW,	/* `api` */
 	SYM_SITE_NOW,	/* `site` */
 	SYM_PID, SYM_CPU,
+	SYM_API_NAME,	/* a catalog API named where an api is compared; index = catalog id */
 	SYM_HELD,	/* held(R...) */
 	SYM_LAST,	/* last(R) */
 	SYM_FIELD_KEY, SYM_FIELD_STATE, SYM_FIELD_SITE, SYM_FIELD_API, SYM_FIELD_PID,

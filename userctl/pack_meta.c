@@ -131,6 +131,8 @@ static int parse_line(struct dg_pack_meta *m, char *line)
 	*rest++ = '\0';
 	if (!strcmp(line, "pack"))
 		return (m->name = strdup(rest)) ? 0 : -ENOMEM;
+	if (!strcmp(line, "catalog"))
+		return sscanf(rest, "%llx", &m->catalog) == 1 ? 0 : -EINVAL;
 	if (!strcmp(line, "description"))
 		return (m->description = strdup(rest)) ? 0 : -ENOMEM;
 	if (!strcmp(line, "resource"))

@@ -49,6 +49,7 @@ struct dg_meta_resource {
 
 struct dg_pack_meta {
 	char *name, *description;
+	unsigned long long catalog;	/* fingerprint of the catalog it was compiled with */
 	struct dg_meta_resource resources[DG_META_MAX_RESOURCES];
 	int nr_resources;
 	struct dg_meta_rule rules[DG_META_MAX_RULES];

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 
+#include "../probes/catalog.h"
 #include "main.h"
 #include "pack_object.h"
 #include "paths.h"
@@ -132,6 +133,11 @@ int dg_pack_object_open(const char *spec, struct dg_pack_object *p)
 	if (dg_meta_parse(p->meta_text, &p->meta, &line)) {
 		elog("pack '%s' has incompatible or corrupt metadata (line %d); recompile it with "
 		     "this drvguard", spec, line);
+		return -DG_EXIT_ERROR;
+	}
+	if (p->meta.catalog != dg_catalog_fingerprint()) {
+		elog("pack '%s' was compiled against another probe catalog; recompile it with "
+		     "this drvguard", spec);
 		return -DG_EXIT_ERROR;
 	}
 	return 0;
