@@ -15,6 +15,10 @@
 
 #include "rulec.h"
 
+/* Bounds on one expression, so that no pass recurses out of stack on a hostile file. */
+#define RC_MAX_NESTING		64
+#define RC_MAX_OPERANDS		256
+
 struct parser {
 	struct rc_program *prog;
 	struct rc_diags *d;
@@ -23,6 +27,8 @@ struct parser {
 	int depth;		/* include depth */
 	bool failed;		/* current declaration had a syntax error */
 	int braces;		/* '{' of API or state sets open in the current item */
+	int nesting;		/* operands being parsed, one inside the other */
+	int operands;		/* operands of the current expression so far */
 };
 
 static bool at_punct(struct parser *p, const char *s)
@@ -290,13 +296,28 @@ static struct rc_expr *primary(struct parser *p)
 	return e;
 }
 
+/* Count one more operand, refusing the expression when it grows past the bounds. */
+static bool operand(struct parser *p)
+{
+	if (p->nesting < RC_MAX_NESTING && p->operands < RC_MAX_OPERANDS) {
+		p->operands++;
+		return true;
+	}
+	if (!p->failed)
+		rc_error(p->d, p->tok->loc, "split it into simpler rules",
+			 "expression too complex: more than %d operands or %d levels of nesting",
+			 RC_MAX_OPERANDS, RC_MAX_NESTING);
+	p->failed = true;
+	return false;
+}
+
 /* postfix = primary { "." IDENT } ; */
 static struct rc_expr *postfix(struct parser *p)
 {
 	struct rc_expr *e = primary(p);
 
 	while (e && at_punct(p, ".")) {
-		struct rc_expr *f = new_expr(EX_FIELD, e->loc);
+		struct rc_expr *f = operand(p) ? new_expr(EX_FIELD, e->loc) : NULL;
 
 		next(p);
 		if (!f) {
@@ -336,24 +357,31 @@ static struct rc_expr *binary(struct rc_expr *lhs, struct rc_token *op, struct r
 	return e;
 }
 
-/* unary = "~" unary | postfix ; */
+/* unary = ( "~" | "!" ) unary | postfix ; */
 static struct rc_expr *unary(struct parser *p)
 {
-	if (at_punct(p, "~") || at_punct(p, "!")) {
-		struct rc_expr *e = new_expr(EX_UNARY, p->tok->loc);
+	struct rc_expr *e;
 
-		if (!e)
-			return NULL;
-		e->name = strdup(p->tok->text);
-		next(p);
-		e->lhs = unary(p);
-		if (!e->lhs) {
-			expr_free(e);
-			return NULL;
+	/* every operand and every nested expression comes through here */
+	if (!operand(p))
+		return NULL;
+	p->nesting++;
+	if (at_punct(p, "~") || at_punct(p, "!")) {
+		e = new_expr(EX_UNARY, p->tok->loc);
+		if (e) {
+			e->name = strdup(p->tok->text);
+			next(p);
+			e->lhs = unary(p);
+			if (!e->lhs) {
+				expr_free(e);
+				e = NULL;
+			}
 		}
-		return e;
+	} else {
+		e = postfix(p);
 	}
-	return postfix(p);
+	p->nesting--;
+	return e;
 }
 
 /* add_expr = unary { ( "+" | "-" ) unary } ; */
@@ -418,7 +446,11 @@ static struct rc_expr *and_expr(struct parser *p)
 /* expr = and_expr { "||" and_expr } ; */
 static struct rc_expr *expr(struct parser *p)
 {
-	struct rc_expr *e = and_expr(p);
+	struct rc_expr *e;
+
+	if (!p->nesting)
+		p->operands = 0;	/* a new expression, not a nested one */
+	e = and_expr(p);
 
 	while (e && at_punct(p, "||")) {
 		struct rc_token *op = p->tok;
