@@ -32,9 +32,10 @@ static int front_end(const char *path, struct rc_program *prog, struct rc_lowere
 	return d->errors ? -EINVAL : 0;
 }
 
-static void summary(struct rc_diags *d, FILE *out)
+/* The count ends a list of diagnostics: a file that could not be read has just its line. */
+static void summary(struct rc_diags *d, const struct rc_program *prog, FILE *out)
 {
-	if (d->errors || d->warnings)
+	if (prog->files && (d->errors || d->warnings))
 		fprintf(out, "%d error%s, %d warning%s\n", d->errors, d->errors == 1 ? "" : "s",
 			d->warnings, d->warnings == 1 ? "" : "s");
 }
@@ -49,7 +50,7 @@ int rc_check_file(const char *path, FILE *diag_out)
 	if (!low)
 		return -ENOMEM;
 	err = front_end(path, &prog, low, &d);
-	summary(&d, diag_out);
+	summary(&d, &prog, diag_out);
 	rc_program_free(&prog);
 	free(low);
 	return err;
@@ -157,7 +158,7 @@ int rc_compile_file(const char *path, const char *out_path, const struct rc_comp
 	if (!low)
 		return -ENOMEM;
 	err = front_end(path, &prog, low, &d);
-	summary(&d, diag_out);
+	summary(&d, &prog, diag_out);
 	if (err)
 		goto cleanup;
 	if (!mkdtemp(dir)) {
