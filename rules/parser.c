@@ -299,14 +299,18 @@ static struct rc_expr *primary(struct parser *p)
 /* Count one more operand, refusing the expression when it grows past the bounds. */
 static bool operand(struct parser *p)
 {
-	if (p->nesting < RC_MAX_NESTING && p->operands < RC_MAX_OPERANDS) {
+	bool deep = p->nesting >= RC_MAX_NESTING;
+
+	if (!deep && p->operands < RC_MAX_OPERANDS) {
 		p->operands++;
 		return true;
 	}
-	if (!p->failed)
+	if (!p->failed && deep)
 		rc_error(p->d, p->tok->loc, "split it into simpler rules",
-			 "expression too complex: more than %d operands or %d levels of nesting",
-			 RC_MAX_OPERANDS, RC_MAX_NESTING);
+			 "expression too complex: nested more than %d levels deep", RC_MAX_NESTING);
+	else if (!p->failed)
+		rc_error(p->d, p->tok->loc, "split it into simpler rules",
+			 "expression too complex: more than %d operands", RC_MAX_OPERANDS);
 	p->failed = true;
 	return false;
 }
