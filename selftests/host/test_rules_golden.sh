@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Golden tests of the rule compiler's front end, run on the host: every file
+# in selftests/rules/valid/ and every shipped pack checks clean and compiles
+# to a BPF object, and every selftests/rules/errors/NAME.rules earns exactly
+# the diagnostics in NAME.expected.  Paths in diagnostics are the ones given
+# on the command line, so the checker runs from the top of the tree with
+# relative paths.  To refresh one expected file after a deliberate change:
+#   .output/drvguard check selftests/rules/errors/NAME.rules 2> selftests/rules/errors/NAME.expected
+set -u
+export LC_ALL=C
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP"
+. selftests/lib/tap.sh
+DG=.output/drvguard
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+if [ ! -x "$DG" ]; then
+	tap_skip "rule compiler golden tests" "no $DG: run make first"
+	tap_end
+fi
+can_compile=yes
+command -v clang >/dev/null || can_compile="no clang"
+[ -f .output/vmlinux.h ] || can_compile="no .output/vmlinux.h"
+
+# check_clean FILE: exit 0, "FILE: ok" on stdout, nothing on stderr
+check_clean() {
+	local f=$1 status
+
+	"$DG" check "$f" >"$TMP/out" 2>"$TMP/err"
+	status=$?
+	if [ "$status" -eq 0 ] && [ ! -s "$TMP/err" ] && [ "$(cat "$TMP/out")" = "$f: ok" ]; then
+		tap_pass "$f checks clean"
+	else
+		tap_fail "$f checks clean"
+		tap_diag "exit status $status"
+		tap_diag_stdin <"$TMP/err"
+	fi
+}
+
+# compiles FILE: drvguard compile makes an ELF object for BPF, with no warnings
+compiles() {
+	local f=$1 obj="$TMP/$(basename "$1" .rules).o" status
+
+	if [ "$can_compile" != yes ]; then
+		tap_skip "$f compiles to a BPF object" "$can_compile"
+		return
+	fi
+	"$DG" compile "$f" -o "$obj" >"$TMP/out" 2>"$TMP/err"
+	status=$?
+	if [ "$status" -eq 0 ] && [ ! -s "$TMP/err" ] &&
+	   readelf -h "$obj" 2>/dev/null | grep -Eq 'Machine:[[:space:]]+Linux BPF'; then
+		tap_pass "$f compiles to a BPF object"
+	else
+		tap_fail "$f compiles to a BPF object"
+		tap_diag "exit status $status"
+		head -n 20 "$TMP/err" | tap_diag_stdin
+		[ -f "$obj" ] && readelf -h "$obj" 2>&1 | grep -E 'Class|Machine' | tap_diag_stdin
+	fi
+	rm -f "$obj"
+}
+
+# matches_expected FILE: exit 1 and exactly FILE's .expected on stderr
+matches_expected() {
+	local f=$1 want=${1%.rules}.expected status
+
+	if [ ! -f "$want" ]; then
+		tap_fail "$f: diagnostics as expected"
+		tap_diag "no $want"
+		return
+	fi
+	"$DG" check "$f" >"$TMP/out" 2>"$TMP/err"
+	status=$?
+	if [ "$status" -eq 1 ] && [ ! -s "$TMP/out" ] && diff -u "$want" "$TMP/err" >"$TMP/diff"; then
+		tap_pass "$f: diagnostics as expected"
+	else
+		tap_fail "$f: diagnostics as expected"
+		tap_diag "exit status $status (want 1)"
+		[ -s "$TMP/out" ] && tap_diag "stdout:" && tap_diag_stdin <"$TMP/out"
+		tap_diag_stdin <"$TMP/diff"
+	fi
+}
+
+for f in selftests/rules/valid/*.rules rules/packs/*.rules; do
+	check_clean "$f"
+	compiles "$f"
+done
+
+for f in selftests/rules/errors/*.rules; do
+	matches_expected "$f"
+done
+
+# A file that cannot be read: one line naming it, and a failure status.
+missing=selftests/rules/no-such-file.rules
+"$DG" check "$missing" >"$TMP/out" 2>"$TMP/err"
+status=$?
+tap_ok "check of a missing file fails (status $status)" test "$status" -ne 0
+if [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "$missing.*No such file or directory" "$TMP/err"; then
+	tap_pass "check of a missing file says why, in one line"
+else
+	tap_fail "check of a missing file says why, in one line"
+	tap_diag_stdin <"$TMP/err"
+fi
+tap_end
