@@ -724,6 +724,8 @@ static void each_item(struct parser *p, struct rc_rule *r)
 		rc_error(p->d, p->tok->loc, NULL, "rule '%s' has more than one 'each'", r->name);
 		free(r->each->var);
 		free(r->each->res_name);
+		for (int i = 0; i < r->each->nr_states; i++)
+			free(r->each->states[i]);
 		free(r->each);
 	}
 	r->each = e;
