@@ -100,7 +100,7 @@ $(OUTPUT)/drvguard: $(USERCTL_OBJS)
 $(OUTPUT)/packs/%.o: rules/packs/%.rules $(wildcard rules/lib/*.rules) $(RUNTIME_HDRS_SRC) \
 		$(OUTPUT)/vmlinux.h $(OUTPUT)/drvguard | $(OUTPUT)/packs
 	$(call msg,PACK,$@)
-	$(Q)$(OUTPUT)/drvguard compile $< -o $@
+	$(Q)$(OUTPUT)/drvguard compile $< -o $@ >/dev/null
 
 # The front end's fuzzer (libFuzzer, ASan, UBSan); `make check` runs it briefly.
 FUZZ_SRCS	:= $(filter-out rules/compile.c,$(wildcard rules/*.c)) probes/catalog.c

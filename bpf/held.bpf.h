@@ -112,10 +112,19 @@ static __always_inline int dg_held_index(struct dg_held_set *set, __u32 res, __u
 	return -1;
 }
 
+/* Where dg_held_find looks. */
+enum dg_held_scope {
+	DG_HELD_ANY,	/* every CPU: what a rule asks about a lock */
+	DG_HELD_OWN,	/* this CPU only: a new hold is this context's own */
+	DG_HELD_MINE,	/* this CPU, then the others' entries of this task (it migrated) */
+};
+
 struct dg_held_scan {
 	__u64 key;
 	__u32 res;
 	__u32 skip_cpu;
+	__u32 pid;		/* DG_HELD_MINE: only this task's entries; 0: any */
+	__u32 pad2;
 	__s32 found_cpu;
 	__u32 pad;
 	struct dg_view view;
@@ -135,14 +144,17 @@ static long dg_held_scan_cpu(__u32 cpu, struct dg_held_scan *s)
 	i = dg_held_index(set, s->res, s->key);
 	if (i < 0 || i >= DG_MAX_HELD)
 		return 0;
+	if (s->pid && set->slot[i].pid != s->pid)
+		return 0;
 	dg_view_of(&s->view, &set->slot[i]);
 	s->view.cpu = cpu;
 	s->found_cpu = cpu;
 	return 1;
 }
 
-/* Look up (@res, @key) on this CPU, then on the others; returns its CPU or -1. */
-static __always_inline int dg_held_find(__u32 res, __u64 key, struct dg_view *v)
+/* Look up (@res, @key) on this CPU, then as @scope says; returns its CPU or -1. */
+static __always_inline int dg_held_find(struct dg_frame *f, __u32 res, __u64 key,
+					enum dg_held_scope scope, struct dg_view *v)
 {
 	struct dg_held_scan s = { .key = key, .res = res, .found_cpu = -1 };
 	__u32 zero = 0, cpu = bpf_get_smp_processor_id();
@@ -164,7 +176,11 @@ static __always_inline int dg_held_find(__u32 res, __u64 key, struct dg_view *v)
 		v->cpu = cpu;
 		return cpu;
 	}
+	if (scope == DG_HELD_OWN)
+		return -1;
 	s.skip_cpu = cpu;
+	if (scope == DG_HELD_MINE && f->context == DG_CTX_PROCESS)
+		s.pid = f->pid;
 	bpf_loop(nr_cpus, dg_held_scan_cpu, &s, 0);
 	if (s.found_cpu >= 0) {
 		*v = s.view;

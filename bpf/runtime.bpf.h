@@ -33,7 +33,7 @@ static __always_inline int dg_lookup(struct dg_frame *f, __u32 res, bool is_held
 				     struct dg_view *v)
 {
 	if (is_held)
-		return dg_held_find(res, key, v);
+		return dg_held_find(f, res, key, DG_HELD_ANY, v);
 	dg_object_find(f, res, key, v);
 	return -1;
 }
@@ -47,8 +47,20 @@ static __always_inline void dg_transition(struct dg_frame *f, __u32 res, bool is
 					  __u64 key, __u32 from_mask, __u32 to, __u64 value)
 {
 	struct dg_view v;
-	int cpu = dg_lookup(f, res, is_held, key, &v);
-	__u32 state = v.state == DG_STATE_UNKNOWN ? 0 : v.state;
+	__u32 state;
+	int cpu = -1;
+
+	/*
+	 * A held resource is looked up where this context may hold it: a
+	 * transition that can start a hold (from the initial state) is about
+	 * this CPU only, since another CPU's entry is another holder (readers
+	 * of an rwlock); a release looks further for this task's own entry.
+	 */
+	if (is_held)
+		cpu = dg_held_find(f, res, key, from_mask & 1 ? DG_HELD_OWN : DG_HELD_MINE, &v);
+	else
+		dg_object_find(f, res, key, &v);
+	state = v.state == DG_STATE_UNKNOWN ? 0 : v.state;
 
 	if (f->driver < 0 && !v.found)
 		return;

@@ -106,13 +106,16 @@ const struct dg_api dg_apis[] = {
 	{ "kfree", P("ptr"), T(PTR), DG_T_VOID, 0, { SAME("kfree") } },
 	{ "kfree_sensitive", P("ptr"), T(PTR), DG_T_VOID, 0, { SAME("kfree_sensitive") } },
 	{ "kvfree", P("ptr"), T(PTR), DG_T_VOID, 0, { SAME("kvfree") } },
+	/* kfree_rcu(ptr, field): head is &ptr->field, offset that field's offset */
+	{ "kfree_rcu", P("head", "offset"), T(PTR, I), DG_T_VOID, 0, { SAME("kvfree_call_rcu") } },
 	{ "kmem_cache_alloc", P("cache", "flags"), T(PTR, FL), PTR, 0, {
 		SAME("kmem_cache_alloc"), SYM("kmem_cache_alloc_lru", 0, 2) } },
 	{ "kmem_cache_free", P("cache", "ptr"), T(PTR, PTR), DG_T_VOID, 0,
 		{ SAME("kmem_cache_free") } },
 	{ "kmem_cache_destroy", P("cache"), T(PTR), DG_T_VOID, 0, { SAME("kmem_cache_destroy") } },
-	{ "vmalloc", P("size"), T(I), PTR, 0, { SAME("vmalloc") } },
-	{ "vzalloc", P("size"), T(I), PTR, 0, { SAME("vzalloc") } },
+	{ "vmalloc", P("size"), T(I), PTR, 0, {
+		SAME("vmalloc"), SAME("__vmalloc"), SAME("vmalloc_node"), SAME("vmalloc_32") } },
+	{ "vzalloc", P("size"), T(I), PTR, 0, { SAME("vzalloc"), SAME("vzalloc_node") } },
 	{ "vfree", P("ptr"), T(PTR), DG_T_VOID, 0, { SAME("vfree") } },
 	{ "devm_kmalloc", P("dev", "size", "flags"), T(PTR, I, FL), PTR, 0,
 		{ SAME("devm_kmalloc") } },

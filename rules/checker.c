@@ -236,7 +236,40 @@ static void check_bindings(struct scope *s, struct rc_event *ev)
 	}
 }
 
-/* Resolve the entry classes of an enter/leave event into ev->apis. */
+/* Entry class @id in @ev (named at @loc): its parameters and return value. */
+static void check_entry_class(struct scope *s, struct rc_event *ev, int id, struct rc_loc loc,
+			      enum rc_type *ret)
+{
+	const struct dg_entry *e = &dg_entries[id];
+	int n = dg_entry_nr_params(id);
+
+	add_api(ev, id);
+	if (ev->has_args && (ev->nr_params > n || (!ev->ellipsis && ev->nr_params != n))) {
+		rc_error(s->d, loc, "see RULES.md for what each entry point hands over",
+			 "wrong number of arguments: '%s' hands over %d, the event binds %d",
+			 e->name, n, ev->nr_params);
+		return;
+	}
+	for (int k = 0; k < ev->nr_params && k < n; k++)
+		s->param_types[k] = from_catalog(e->types[k]);
+	if (ev->kind == EV_ENTER && !e->has_enter)
+		rc_error(s->d, loc, "use 'leave' instead", "the entry of '%s' cannot be observed",
+			 e->name);
+	if (ev->ret && (ev->kind == EV_ENTER || e->ret == DG_T_VOID)) {
+		rc_error(s->d, ev->ret_loc, NULL, "'%s' %s no return value to bind", e->name,
+			 ev->kind == EV_ENTER ? "has" : "returns");
+	} else if (ev->ret) {
+		enum rc_type t = from_catalog(e->ret);
+
+		if (*ret != TY_ERROR && *ret != t)
+			rc_error(s->d, ev->ret_loc, "split the event", "type mismatch: '%s' returns "
+				 "%s, another entry point %s", e->name, type_names[t],
+				 type_names[*ret]);
+		*ret = t;
+	}
+}
+
+/* Resolve the entry classes (or groups of them) of an enter/leave event into ev->apis. */
 static void check_entry_event(struct scope *s, struct rc_event *ev)
 {
 	enum rc_type ret = TY_ERROR;
@@ -247,9 +280,15 @@ static void check_entry_event(struct scope *s, struct rc_event *ev)
 			 "entry points have no named parameters");
 	for (int i = 0; i < ev->nr_names; i++) {
 		int id = dg_entry_find(ev->names[i]);
-		const struct dg_entry *e;
+		struct rc_group *g = id < 0 ? find_group(s->prog, ev->names[i]) : NULL;
 
-		if (id < 0) {
+		if (g && g->entries) {
+			for (int k = 0; k < g->ev.nr_names; k++)
+				check_entry_class(s, ev, dg_entry_find(g->ev.names[k]), ev->name_locs[i],
+						  &ret);
+		} else if (id >= 0) {
+			check_entry_class(s, ev, id, ev->name_locs[i], &ret);
+		} else {
 			const char *names[DG_NR_ENTRY_CLASSES];
 			const char *near;
 			char hint[160];
@@ -262,33 +301,6 @@ static void check_entry_event(struct scope *s, struct rc_event *ev)
 				 "hrtimer, work, tasklet and ndo_start_xmit", near);
 			rc_error(s->d, ev->name_locs[i], hint, "unknown entry point '%s'",
 				 ev->names[i]);
-			continue;
-		}
-		e = &dg_entries[id];
-		add_api(ev, id);
-		if (ev->has_args && (ev->nr_params > dg_entry_nr_params(id) ||
-				     (!ev->ellipsis && ev->nr_params != dg_entry_nr_params(id)))) {
-			rc_error(s->d, ev->name_locs[i], "see RULES.md for what each entry point hands over",
-				 "wrong number of arguments: '%s' hands over %d, the event binds %d",
-				 e->name, dg_entry_nr_params(id), ev->nr_params);
-			continue;
-		}
-		for (int k = 0; k < ev->nr_params && k < dg_entry_nr_params(id); k++)
-			s->param_types[k] = from_catalog(e->types[k]);
-		if (ev->kind == EV_ENTER && !e->has_enter)
-			rc_error(s->d, ev->name_locs[i], "use 'leave' instead",
-				 "the entry of '%s' cannot be observed", e->name);
-		if (ev->ret && (ev->kind == EV_ENTER || e->ret == DG_T_VOID)) {
-			rc_error(s->d, ev->ret_loc, NULL, "'%s' %s no return value to bind",
-				 ev->names[i], ev->kind == EV_ENTER ? "has" : "returns");
-		} else if (ev->ret) {
-			enum rc_type t = from_catalog(e->ret);
-
-			if (ret != TY_ERROR && ret != t)
-				rc_error(s->d, ev->ret_loc, "split the event", "type mismatch: '%s' "
-					 "returns %s, another entry point %s", ev->names[i],
-					 type_names[t], type_names[ret]);
-			ret = t;
 		}
 	}
 	s->ret_type = ret;
@@ -591,8 +603,9 @@ static enum rc_type check_binary(struct scope *s, struct rc_expr *e)
 {
 	enum rc_type l = check_expr(s, e->lhs), r = check_expr(s, e->rhs);
 	bool logic = !strcmp(e->name, "&&") || !strcmp(e->name, "||");
+	bool arith = !strcmp(e->name, "+") || !strcmp(e->name, "-");
 
-	if (logic || !strcmp(e->name, "&") || !strcmp(e->name, "|")) {
+	if (logic || arith || !strcmp(e->name, "&") || !strcmp(e->name, "|")) {
 		l = no_bare_name(s, e->lhs, l);
 		r = no_bare_name(s, e->rhs, r);
 	}
@@ -612,6 +625,15 @@ static enum rc_type check_binary(struct scope *s, struct rc_expr *e)
 			return mismatch(s, e, NULL, "type mismatch: '%s' needs integer operands, got %s",
 					e->name, type_names[numeric(l) ? r : l]);
 		return e->type = TY_FLAGS;
+	}
+	if (arith) {
+		if (l == TY_ERROR || r == TY_ERROR)
+			return e->type = TY_ERROR;
+		if (!numeric(l) || !numeric(r))
+			return mismatch(s, e, NULL, "type mismatch: '%s' needs integer operands, got %s",
+					e->name, type_names[numeric(l) ? r : l]);
+		/* pointer arithmetic stays a pointer: a key, printed in hex */
+		return e->type = l == TY_PTR || r == TY_PTR ? TY_PTR : TY_INT;
 	}
 	return check_compare(s, e, l, r);
 }
@@ -722,14 +744,14 @@ static void check_transition(struct scope *s, struct rc_resource *r, struct rc_t
 
 		if (v != TY_ERROR && !numeric(v))
 			rc_error(s->d, t->with->loc, "store a parameter, the return value or a number",
-				 "type mismatch: 'with' stores an integer, not a %s", type_names[v]);
+				 "type mismatch: 'with' stores an integer, not %s", type_names[v]);
 	}
 	if (t->key) {
 		enum rc_type k = no_bare_name(s, t->key, check_expr(s, t->key));
 
 		if (k != TY_ERROR && !numeric(k))
 			rc_error(s->d, t->key->loc, "key a resource by a pointer or a number",
-				 "type mismatch: a key must be an integer or pointer, not a %s",
+				 "type mismatch: a key must be an integer or pointer, not %s",
 				 type_names[k]);
 	}
 	for (int i = 0; i < t->nr_from; i++) {
@@ -889,7 +911,11 @@ static void check_groups(struct scope *s)
 			rc_error(s->d, g->loc, "pick another name", "group '%s' hides the API of "
 				 "that name", g->name);
 		g->ev.nr_apis = 0;
-		for (int i = 0; i < g->ev.nr_names; i++) {
+		/* a group of entry classes is resolved where an enter/leave event uses it */
+		g->entries = g->ev.nr_names > 0;
+		for (int i = 0; i < g->ev.nr_names; i++)
+			g->entries &= dg_entry_find(g->ev.names[i]) >= 0 && !g->ev.group_ref[i];
+		for (int i = 0; i < g->ev.nr_names && !g->entries; i++) {
 			/* a group may only use groups declared before it: no cycles */
 			struct rc_group *used = g->ev.group_ref[i] || dg_api_find(g->ev.names[i]) < 0 ?
 						find_group(s->prog, g->ev.names[i]) : NULL;

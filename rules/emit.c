@@ -88,7 +88,8 @@ static const struct entry_hook entry_hooks[DG_NR_ENTRY_CLASSES][2] = {
 	[DG_ENTRY_WORK] = {
 		{ "tp_btf/workqueue_execute_start", "struct work_struct *work", "work->func", NULL,
 		  { "work" } },
-		{ "tp_btf/workqueue_execute_end", "struct work_struct *work, work_func_t fn", "fn",
+		/* raw_tp: tp_btf cannot read a function pointer argument on 6.1 */
+		{ "raw_tp/workqueue_execute_end", "struct work_struct *work, work_func_t fn", "fn",
 		  NULL, { "work" } } },
 	[DG_ENTRY_TASKLET] = {
 		{ "tp_btf/tasklet_entry", "struct tasklet_struct *t, void *fn", "fn", NULL, { "t" } },
@@ -101,13 +102,31 @@ static const struct entry_hook entry_hooks[DG_NR_ENTRY_CLASSES][2] = {
 		  "BPF_CORE_READ(dev, netdev_ops, ndo_start_xmit)", "rc", { "skb", "dev" } } },
 };
 
-static void program_name(char *buf, size_t size, const struct rc_handler *h)
+/*
+ * One program per catalog symbol of an API: the kernel verifies a tracing
+ * program for one target function, and the loader attaches each copy to
+ * the symbol of its number that the running kernel has.
+ */
+static int nr_symbols(const struct rc_handler *h)
+{
+	int n = 0;
+
+	if (h->kind != EV_CALL && h->kind != EV_RETURN)
+		return 1;
+	while (n < DG_MAX_SYMBOLS && dg_apis[h->target].symbols[n].name)
+		n++;
+	return n ? n : 1;
+}
+
+static void program_name(char *buf, size_t size, const struct rc_handler *h, int sym)
 {
 	if (h->kind == EV_CALL || h->kind == EV_RETURN)
 		snprintf(buf, size, "dg_%s_%s", h->kind == EV_CALL ? "call" : "ret",
 			 dg_apis[h->target].name);
 	else
 		snprintf(buf, size, "dg_%s_%s", event_kind_names[h->kind], dg_entries[h->target].name);
+	if (sym > 0)
+		snprintf(buf + strlen(buf), size - strlen(buf), "__s%d", sym);
 }
 
 /* ---- expressions ---- */
@@ -409,12 +428,12 @@ static bool handler_creates(const struct rc_handler *h)
 	return false;
 }
 
-static void emit_frame_setup(struct gen *g, const struct rc_handler *h)
+static void emit_frame_setup(struct gen *g, const struct rc_handler *h, int sym)
 {
 	const struct entry_hook *hook;
 	char name[96];
 
-	program_name(name, sizeof(name), h);
+	program_name(name, sizeof(name), h, sym);
 	if (h->kind == EV_CALL || h->kind == EV_RETURN) {
 		fprintf(g->out, "SEC(\"%s\")\nint %s(void *ctx)\n{\n", h->kind == EV_CALL ? "fentry" :
 			"fexit", name);
@@ -465,18 +484,20 @@ static void emit_handler(struct gen *g, const struct rc_handler *h)
 			}
 			h->rules[i]->each->emitted = true;
 		}
-	emit_frame_setup(g, h);
-	if (h->nr_rules) {
-		fprintf(g->out, "\tif (fp->driver >= 0) {\n");
-		for (int i = 0; i < h->nr_rules; i++) {
-			map_params(g, &h->rules[i]->ev, h->kind, h->target);
-			emit_rule(g, h->rules[i]);
+	for (int sym = 0; sym < nr_symbols(h); sym++) {
+		emit_frame_setup(g, h, sym);
+		if (h->nr_rules) {
+			fprintf(g->out, "\tif (fp->driver >= 0) {\n");
+			for (int i = 0; i < h->nr_rules; i++) {
+				map_params(g, &h->rules[i]->ev, h->kind, h->target);
+				emit_rule(g, h->rules[i]);
+			}
+			fprintf(g->out, "\t}\n");
 		}
-		fprintf(g->out, "\t}\n");
+		for (int i = 0; i < h->nr_transitions; i++)
+			emit_transition(g, h, h->transitions[i]);
+		fprintf(g->out, "\treturn 0;\n}\n\n");
 	}
-	for (int i = 0; i < h->nr_transitions; i++)
-		emit_transition(g, h, h->transitions[i]);
-	fprintf(g->out, "\treturn 0;\n}\n\n");
 }
 
 static const char *root_path(const struct rc_program *prog)
@@ -586,10 +607,12 @@ int rc_emit_meta(const struct rc_program *prog, const struct rc_lowered *low, FI
 	for (int i = 0; i < low->nr_handlers; i++) {
 		const struct rc_handler *h = &low->handlers[i];
 
-		program_name(name, sizeof(name), h);
-		fprintf(out, "program %s %s %s\n", name, event_kind_names[h->kind],
-			h->kind == EV_CALL || h->kind == EV_RETURN ? dg_apis[h->target].name :
-			dg_entries[h->target].name);
+		for (int sym = 0; sym < nr_symbols(h); sym++) {
+			program_name(name, sizeof(name), h, sym);
+			fprintf(out, "program %s %s %s %d\n", name, event_kind_names[h->kind],
+				h->kind == EV_CALL || h->kind == EV_RETURN ?
+				dg_apis[h->target].name : dg_entries[h->target].name, sym);
+		}
 	}
 	fprintf(out, "program dg_rt_module_init runtime do_init_module\n");
 	fprintf(out, "program dg_rt_module_init_done runtime do_init_module\n");

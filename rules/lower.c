@@ -71,6 +71,22 @@ static void add_transition(struct rc_handler *h, void *arg)
 	bind_count(h, &t->ev);
 }
 
+static int count_programs(const struct rc_lowered *out)
+{
+	int n = 0;
+
+	for (int i = 0; i < out->nr_handlers; i++) {
+		const struct rc_handler *h = &out->handlers[i];
+		int syms = 0;
+
+		while ((h->kind == EV_CALL || h->kind == EV_RETURN) && syms < DG_MAX_SYMBOLS &&
+		       dg_apis[h->target].symbols[syms].name)
+			syms++;
+		n += syms ? syms : 1;
+	}
+	return n;
+}
+
 int rc_lower(const struct rc_program *prog, struct rc_lowered *out, struct rc_diags *d)
 {
 	int errors = d->errors;
@@ -84,5 +100,10 @@ int rc_lower(const struct rc_program *prog, struct rc_lowered *out, struct rc_di
 			for_each_target(out, &t->ev, d, add_transition, t);
 	if (out->nr_handlers > RC_MAX_PROGRAMS)
 		out->nr_handlers = RC_MAX_PROGRAMS;
+	if (d->errors == errors && count_programs(out) > RC_MAX_ATTACH)
+		rc_error(d, prog->rules ? prog->rules->loc : prog->pack_loc,
+			 "split the pack, or watch fewer APIs per rule",
+			 "rule set too large for BPF limits: %d programs (one per API symbol), at "
+			 "most %d", count_programs(out), RC_MAX_ATTACH);
 	return d->errors > errors ? -1 : 0;
 }

@@ -22,7 +22,8 @@
 #define RC_MAX_RESOURCES	16
 #define RC_MAX_STATES		15
 #define RC_MAX_FIELDS		8	/* message and note fields of one rule */
-#define RC_MAX_PROGRAMS		120	/* BPF programs one pack may attach */
+#define RC_MAX_PROGRAMS		120	/* handlers: (event, API or entry class) pairs */
+#define RC_MAX_ATTACH		300	/* BPF programs, one per handler and symbol */
 #define RC_MAX_INCLUDE_DEPTH	16
 /* bpf/drvguard.h: DG_META_CHUNK * DG_META_CHUNKS */
 #define DG_META_SIZE_MAX	(4096 * 16)
@@ -186,6 +187,7 @@ struct rc_group {
 	char *name;
 	struct rc_loc loc;
 	struct rc_event ev;	/* only names[] is used */
+	bool entries;		/* a group of entry classes, not of APIs */
 	struct rc_group *next;
 };
 

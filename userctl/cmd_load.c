@@ -5,9 +5,9 @@
  * pin maps and links under DG_PIN_ROOT/NAME so they outlive this process.
  *
  * Attach strategy: fentry/fexit for kernel API events.  A pack has one
- * program per logical API; it is loaded against the first of the API's
- * catalog symbols that the running kernel has, and then cloned once for
- * each further symbol (fentry_clone.c).  The `symbols` map tells the
+ * program per catalog symbol of each API it watches; each is loaded against
+ * its symbol when the running kernel has it and left out otherwise, and an
+ * API none of whose symbols exist is an error.  The `symbols` map tells the
  * programs which API a traced address implements and where its arguments
  * sit.  Entry point programs attach where their section says (tracepoints,
  * do_init_module, free_module).  The runtime's own module lifecycle
@@ -26,7 +26,6 @@
 #include <bpf/libbpf.h>
 
 #include "../probes/catalog.h"
-#include "fentry_clone.h"
 #include "json.h"
 #include "kmodules.h"
 #include "ksyms.h"
@@ -52,9 +51,9 @@ struct dg_load {
 	int nr_drivers;
 	struct dg_pack_object pack;
 	struct btf *vmlinux_btf;
-	/* per program of the metadata: the catalog API and its symbols' addresses */
+	/* per program of the metadata: its catalog API, and its symbol's address (0: absent) */
 	int api[DG_META_MAX_PROGRAMS];
-	unsigned long long addr[DG_META_MAX_PROGRAMS][DG_MAX_SYMBOLS];
+	unsigned long long addr[DG_META_MAX_PROGRAMS];
 	struct dg_link links[DG_MAX_LINKS];
 	int nr_links;
 };
@@ -93,78 +92,73 @@ static bool is_api_program(const struct dg_meta_program *p)
 	return !strcmp(p->kind, "call") || !strcmp(p->kind, "return");
 }
 
+static const char *program_symbol(const struct dg_load *ld, int i)
+{
+	return dg_apis[ld->api[i]].symbols[ld->pack.meta.programs[i].symbol].name;
+}
+
+/* Whether some program of API @api found its symbol. */
+static bool api_present(const struct dg_load *ld, int api)
+{
+	for (int i = 0; i < ld->pack.meta.nr_programs; i++)
+		if (ld->api[i] == api && ld->addr[i])
+			return true;
+	return false;
+}
+
 /*
- * Find, for every API program, which of its API's symbols the running
- * kernel has (a function in its BTF with an address in kallsyms).  An API
- * none of whose symbols exist is reported by name: the kernel inlines it,
- * or is a version the catalog does not know yet.
+ * Find, for every API program, whether the running kernel has its symbol
+ * (a function in its BTF with an address in kallsyms).  An API none of
+ * whose symbols exist is reported by name: the kernel inlines it, or is a
+ * version the catalog does not know yet.
  */
 static int resolve_symbols(struct dg_load *ld)
 {
 	const struct dg_pack_meta *m = &ld->pack.meta;
-	const char *names[DG_META_MAX_PROGRAMS * DG_MAX_SYMBOLS];
-	unsigned long long addrs[DG_META_MAX_PROGRAMS * DG_MAX_SYMBOLS];
+	const char *names[DG_META_MAX_PROGRAMS];
 	FILE *kallsyms;
-	int n = 0, missing = 0;
+	int missing = 0;
 
 	for (int i = 0; i < m->nr_programs; i++) {
+		names[i] = "";
 		ld->api[i] = -1;
 		if (!is_api_program(&m->programs[i]))
 			continue;
 		ld->api[i] = dg_api_find(m->programs[i].target);
-		if (ld->api[i] < 0) {
-			elog("pack '%s' needs API '%s', which this drvguard's catalog lacks; "
+		if (ld->api[i] < 0 || m->programs[i].symbol >= DG_MAX_SYMBOLS ||
+		    !program_symbol(ld, i)) {
+			elog("pack '%s' needs API '%s' in a form this drvguard's catalog lacks; "
 			     "recompile the pack", m->name, m->programs[i].target);
 			return -DG_EXIT_ERROR;
 		}
-		for (int s = 0; s < DG_MAX_SYMBOLS; s++)
-			names[n++] = dg_apis[ld->api[i]].symbols[s].name;
+		names[i] = program_symbol(ld, i);
 	}
 	kallsyms = fopen("/proc/kallsyms", "r");
 	if (!kallsyms) {
 		elog("cannot read /proc/kallsyms: %s", strerror(errno));
 		return -DG_EXIT_ERROR;
 	}
-	/* NULL names (unused symbol slots) simply stay at address 0 */
-	for (int i = 0; i < n; i++)
-		if (!names[i])
-			names[i] = "";
-	dg_ksyms_kernel_addrs(kallsyms, names, n, addrs);
+	dg_ksyms_kernel_addrs(kallsyms, names, m->nr_programs, ld->addr);
 	fclose(kallsyms);
-	n = 0;
+	for (int i = 0; i < m->nr_programs; i++)
+		if (ld->api[i] >= 0 &&
+		    btf__find_by_name_kind(ld->vmlinux_btf, names[i], BTF_KIND_FUNC) < 0)
+			ld->addr[i] = 0;
 	for (int i = 0; i < m->nr_programs; i++) {
-		bool any = false;
+		bool reported = false;
 
-		if (ld->api[i] < 0)
+		if (ld->api[i] < 0 || api_present(ld, ld->api[i]))
 			continue;
-		for (int s = 0; s < DG_MAX_SYMBOLS; s++, n++) {
-			const char *sym = dg_apis[ld->api[i]].symbols[s].name;
-
-			ld->addr[i][s] = 0;
-			if (!sym || !addrs[n] ||
-			    btf__find_by_name_kind(ld->vmlinux_btf, sym, BTF_KIND_FUNC) < 0)
-				continue;
-			ld->addr[i][s] = addrs[n];
-			any = true;
-		}
-		if (!any) {
-			elog("API %s: the running kernel has none of its symbols (%s%s%s); it is "
-			     "inlined or renamed there", dg_apis[ld->api[i]].name,
-			     dg_apis[ld->api[i]].symbols[0].name,
-			     dg_apis[ld->api[i]].symbols[1].name ? ", ..." : "", "");
-			missing++;
-		}
+		for (int j = 0; j < i; j++)
+			reported |= ld->api[j] == ld->api[i];
+		if (reported)
+			continue;
+		elog("API %s: the running kernel has none of its symbols (%s%s); it is inlined "
+		     "or renamed there", dg_apis[ld->api[i]].name, dg_apis[ld->api[i]].symbols[0].name,
+		     dg_apis[ld->api[i]].symbols[1].name ? ", ..." : "");
+		missing++;
 	}
 	return missing ? -DG_EXIT_KERNEL : 0;
-}
-
-/* The first symbol of program @i the kernel has; its template loads against it. */
-static int first_symbol(const struct dg_load *ld, int i)
-{
-	for (int s = 0; s < DG_MAX_SYMBOLS; s++)
-		if (ld->addr[i][s])
-			return s;
-	return -1;
 }
 
 static int set_targets(struct dg_load *ld)
@@ -173,7 +167,6 @@ static int set_targets(struct dg_load *ld)
 
 	for (int i = 0; i < m->nr_programs; i++) {
 		struct bpf_program *prog;
-		const char *sym;
 
 		prog = bpf_object__find_program_by_name(ld->pack.obj, m->programs[i].name);
 		if (!prog) {
@@ -183,9 +176,13 @@ static int set_targets(struct dg_load *ld)
 		}
 		if (ld->api[i] < 0)
 			continue;
-		sym = dg_apis[ld->api[i]].symbols[first_symbol(ld, i)].name;
-		if (bpf_program__set_attach_target(prog, 0, sym)) {
-			elog("cannot target %s: %s", sym, strerror(errno));
+		if (!ld->addr[i]) {
+			/* this kernel implements the API under another of its symbols */
+			bpf_program__set_autoload(prog, false);
+			continue;
+		}
+		if (bpf_program__set_attach_target(prog, 0, program_symbol(ld, i))) {
+			elog("cannot target %s: %s", program_symbol(ld, i), strerror(errno));
 			return -DG_EXIT_ERROR;
 		}
 	}
@@ -198,18 +195,19 @@ static int fill_symbols(struct dg_load *ld)
 	int fd = bpf_object__find_map_fd_by_name(ld->pack.obj, "symbols");
 
 	for (int i = 0; i < ld->pack.meta.nr_programs; i++) {
-		for (int s = 0; ld->api[i] >= 0 && s < DG_MAX_SYMBOLS; s++) {
-			const struct dg_api_symbol *sym = &dg_apis[ld->api[i]].symbols[s];
-			struct dg_symbol val = { .api = ld->api[i] };
+		const struct dg_api *api = ld->api[i] >= 0 ? &dg_apis[ld->api[i]] : NULL;
+		const struct dg_api_symbol *sym;
+		struct dg_symbol val = { 0 };
 
-			if (!ld->addr[i][s])
-				continue;
-			for (int a = 0; a < DG_MAX_ARGS; a++)
-				val.pos[a] = a < dg_api_nr_params(&dg_apis[ld->api[i]]) ? sym->pos[a] : -1;
-			if (bpf_map_update_elem(fd, &ld->addr[i][s], &val, BPF_ANY)) {
-				elog("cannot fill the symbol table: %s", strerror(errno));
-				return -DG_EXIT_ERROR;
-			}
+		if (!api || !ld->addr[i])
+			continue;
+		sym = &api->symbols[ld->pack.meta.programs[i].symbol];
+		val.api = ld->api[i];
+		for (int a = 0; a < DG_MAX_ARGS; a++)
+			val.pos[a] = a < dg_api_nr_params(api) ? sym->pos[a] : -1;
+		if (bpf_map_update_elem(fd, &ld->addr[i], &val, BPF_ANY)) {
+			elog("cannot fill the symbol table: %s", strerror(errno));
+			return -DG_EXIT_ERROR;
 		}
 	}
 	return 0;
@@ -278,7 +276,7 @@ static int load_and_scope(struct dg_load *ld)
 	return err ? err : fill_meta(ld);
 }
 
-static int add_link(struct dg_load *ld, int fd, const char *name, const char *suffix)
+static int add_link(struct dg_load *ld, int fd, const char *name)
 {
 	struct dg_link *l;
 
@@ -289,35 +287,22 @@ static int add_link(struct dg_load *ld, int fd, const char *name, const char *su
 	}
 	l = &ld->links[ld->nr_links++];
 	l->fd = fd;
-	snprintf(l->name, sizeof(l->name), "%s%s%s", name, suffix ? "." : "", suffix ? suffix : "");
+	snprintf(l->name, sizeof(l->name), "%s", name);
 	return 0;
 }
 
-/* An API program: its own target first, then a clone per further symbol. */
+/* An API program, on the symbol it was loaded against. */
 static int attach_api(struct dg_load *ld, int i, struct bpf_program *prog)
 {
-	int first = first_symbol(ld, i), fd, err;
+	int fd = bpf_link_create(bpf_program__fd(prog), 0,
+				 bpf_program__expected_attach_type(prog), NULL);
 
-	fd = bpf_link_create(bpf_program__fd(prog), 0, bpf_program__expected_attach_type(prog),
-			     NULL);
-	if (fd < 0)
-		goto fail;
-	err = add_link(ld, fd, bpf_program__name(prog), NULL);
-	for (int s = first + 1; !err && s < DG_MAX_SYMBOLS; s++) {
-		const char *sym = dg_apis[ld->api[i]].symbols[s].name;
-
-		if (!ld->addr[i][s])
-			continue;
-		fd = dg_fentry_clone_attach(prog, ld->vmlinux_btf, sym);
-		if (fd < 0)
-			goto fail;
-		err = add_link(ld, fd, bpf_program__name(prog), sym);
+	if (fd < 0) {
+		elog("cannot attach %s to %s (API %s): %s", bpf_program__name(prog),
+		     program_symbol(ld, i), dg_apis[ld->api[i]].name, strerror(errno));
+		return -DG_EXIT_KERNEL;
 	}
-	return err;
-fail:
-	elog("cannot attach %s (API %s): %s", bpf_program__name(prog), dg_apis[ld->api[i]].name,
-	     strerror(errno));
-	return -DG_EXIT_KERNEL;
+	return add_link(ld, fd, bpf_program__name(prog));
 }
 
 /* An entry point or runtime program: where its section says. */
@@ -338,7 +323,7 @@ static int attach_fixed(struct dg_load *ld, struct bpf_program *prog)
 		     strerror(errno));
 		return -DG_EXIT_ERROR;
 	}
-	return add_link(ld, fd, bpf_program__name(prog), NULL);
+	return add_link(ld, fd, bpf_program__name(prog));
 }
 
 static int attach_all(struct dg_load *ld)
@@ -355,6 +340,8 @@ static int attach_all(struct dg_load *ld)
 			if ((pass == 1) != !strcmp(p->kind, "runtime"))
 				continue;
 			prog = bpf_object__find_program_by_name(ld->pack.obj, p->name);
+			if (ld->api[i] >= 0 && !ld->addr[i])
+				continue;
 			err = ld->api[i] >= 0 ? attach_api(ld, i, prog) : attach_fixed(ld, prog);
 			dlog("attached %s (%s %s)", p->name, p->kind, p->target);
 		}

@@ -112,10 +112,14 @@ static int parse_program(struct dg_pack_meta *m, const char *rest)
 	char name[128], kind[16], target[128];
 	struct dg_meta_program *p;
 
+	int symbol = 0;
+
 	if (m->nr_programs >= DG_META_MAX_PROGRAMS ||
-	    sscanf(rest, "%127s %15s %127s", name, kind, target) != 3)
+	    sscanf(rest, "%127s %15s %127s %d", name, kind, target, &symbol) < 3 ||
+	    symbol < 0 || symbol >= 8)
 		return -EINVAL;
 	p = &m->programs[m->nr_programs++];
+	p->symbol = symbol;
 	p->name = strdup(name);
 	p->kind = strdup(kind);
 	p->target = strdup(target);

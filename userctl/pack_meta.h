@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #define DG_META_MAX_RULES	64
-#define DG_META_MAX_PROGRAMS	160
+#define DG_META_MAX_PROGRAMS	320
 #define DG_META_MAX_RESOURCES	16
 #define DG_META_MAX_STATES	16
 #define DG_META_MAX_NOTES	4
@@ -38,6 +38,7 @@ struct dg_meta_program {
 	char *name;
 	char *kind;		/* call, return, enter, leave, runtime */
 	char *target;		/* API, entry class, or kernel function */
+	int symbol;		/* call/return: which of the API's catalog symbols */
 };
 
 struct dg_meta_resource {
