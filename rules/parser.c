@@ -526,8 +526,9 @@ static bool params(struct parser *p, struct rc_event *ev)
 			next(p);
 		if (ev->nr_params && named != ev->by_name) {
 			rc_error(p->d, p->tok->loc, "bind all parameters by position or all by name",
-				 "positional and named ('.%s') parameters mixed",
+				 "positional and named parameters mixed, at '%s%s'", named ? "." : "",
 				 p->tok->kind == TK_IDENT ? p->tok->text : "name");
+			p->failed = true;	/* skip the rest of the item */
 			return false;
 		}
 		ev->by_name = named;
