@@ -255,9 +255,13 @@ static void check_entry_class(struct scope *s, struct rc_event *ev, int id, stru
 	if (ev->kind == EV_ENTER && !e->has_enter)
 		rc_error(s->d, loc, "use 'leave' instead", "the entry of '%s' cannot be observed",
 			 e->name);
-	if (ev->ret && (ev->kind == EV_ENTER || e->ret == DG_T_VOID)) {
-		rc_error(s->d, ev->ret_loc, NULL, "'%s' %s no return value to bind", e->name,
-			 ev->kind == EV_ENTER ? "has" : "returns");
+	if (ev->ret && ev->kind == EV_ENTER) {
+		if (ev->nr_apis == 1)	/* once for the event, not per entry point */
+			rc_error(s->d, ev->ret_loc, "use 'leave' to see the return value",
+				 "an enter event has no return value to bind to '%s'", ev->ret);
+	} else if (ev->ret && e->ret == DG_T_VOID) {
+		rc_error(s->d, ev->ret_loc, NULL, "'%s' returns nothing to bind to '%s'", e->name,
+			 ev->ret);
 	} else if (ev->ret) {
 		enum rc_type t = from_catalog(e->ret);
 
