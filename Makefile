@@ -178,6 +178,8 @@ install:
 ifneq ($(PACK_SRCS),)
 	$(call msg,INSTALL,$(DESTDIR)$(DATADIR)/rules/)
 	$(Q)$(INSTALL) -D -m 644 -t $(DESTDIR)$(DATADIR)/rules/packs $(PACK_SRCS)
+endif
+ifneq ($(PACK_LIBS),)
 	$(Q)$(INSTALL) -D -m 644 -t $(DESTDIR)$(DATADIR)/rules/lib $(PACK_LIBS)
 endif
 ifneq ($(PACK_OBJS),)

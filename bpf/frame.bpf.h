@@ -48,10 +48,11 @@ static __always_inline __u32 dg_driver_observed(int i)
  * holds (@foreign: the caller may be the kernel releasing what the driver
  * handed it), so they stop here unless @foreign says so.  @caller_param,
  * from 1, names a parameter that carries the real caller's return address
- * (the _track_caller allocators behind kstrdup() and kmemdup()).
+ * (the _track_caller allocators behind kstrdup() and kmemdup()).  @count:
+ * this program is the one that counts the driver's call (DG_CNT_DRIVER_CALLS).
  */
 static __always_inline bool dg_frame_api(void *ctx, struct dg_frame *f, int nr_args,
-					 bool is_return, bool foreign, int caller_param)
+					 bool is_return, bool foreign, int caller_param, bool count)
 {
 	__u64 ip = bpf_get_func_ip(ctx);
 	struct dg_symbol *sym;
@@ -85,7 +86,7 @@ static __always_inline bool dg_frame_api(void *ctx, struct dg_frame *f, int nr_a
 		bpf_get_func_ret(ctx, &f->ret);
 	dg_frame_context(f);
 	f->observed = f->driver >= 0 && dg_driver_observed(f->driver);
-	if (f->driver >= 0)
+	if (f->driver >= 0 && count)
 		dg_count(DG_CNT_DRIVER_CALLS);
 	return true;
 }

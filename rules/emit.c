@@ -34,6 +34,7 @@ struct gen {
 	const char *indent;
 	/* binding slot -> logical parameter of the handler's API (by-name bindings move) */
 	int param[DG_MAX_PARAMS];
+	const struct rc_lowered *low;
 };
 
 /* Map the bindings of @ev onto the parameters of catalog API @api (or entry class). */
@@ -428,6 +429,17 @@ static bool handler_creates(const struct rc_handler *h)
 	return false;
 }
 
+/* A driver's call is counted once: by the call handler, or the return one when alone. */
+static bool counts_call(const struct gen *g, const struct rc_handler *h)
+{
+	if (h->kind == EV_CALL)
+		return true;
+	for (int i = 0; i < g->low->nr_handlers; i++)
+		if (g->low->handlers[i].kind == EV_CALL && g->low->handlers[i].target == h->target)
+			return false;
+	return true;
+}
+
 static void emit_frame_setup(struct gen *g, const struct rc_handler *h, int sym)
 {
 	const struct entry_hook *hook;
@@ -450,9 +462,10 @@ static void emit_frame_setup(struct gen *g, const struct rc_handler *h, int sym)
 			fprintf(g->out, "\tif (!dg_any_live(0x%xu, 0x%xu))\n\t\treturn 0;\n", held,
 				object);
 		}
-		fprintf(g->out, "\tif (!dg_frame_api(ctx, fp, %d, %s, %s, %d))\n\t\treturn 0;\n",
+		fprintf(g->out, "\tif (!dg_frame_api(ctx, fp, %d, %s, %s, %d, %s))\n\t\treturn 0;\n",
 			h->nr_params, h->kind == EV_RETURN ? "true" : "false",
-			handler_foreign(h) ? "true" : "false", dg_apis[h->target].caller_param);
+			handler_foreign(h) ? "true" : "false", dg_apis[h->target].caller_param,
+			counts_call(g, h) ? "true" : "false");
 		return;
 	}
 	hook = &entry_hooks[h->target][h->kind == EV_LEAVE];
@@ -510,7 +523,7 @@ static const char *root_path(const struct rc_program *prog)
 
 int rc_emit_c(const struct rc_program *prog, const struct rc_lowered *low, FILE *out)
 {
-	struct gen g = { .out = out };
+	struct gen g = { .out = out, .low = low };
 	int masks[RC_MAX_RESOURCES] = { 0 };
 
 	for (struct rc_resource *r = prog->resources; r; r = r->next)

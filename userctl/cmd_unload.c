@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `drvguard unload PACK | --all`: detach a pack by removing its pins.  Events
- * not yet read by a watcher are dropped with the pack.
+ * `drvguard unload [PACK | --all]`: detach a pack by removing its pins; with
+ * no argument, the only loaded pack.  Events not yet read by a watcher are
+ * dropped with the pack.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "main.h"
@@ -44,15 +46,47 @@ static int unload_all(void)
 	return err;
 }
 
+struct dg_only {
+	char name[256];
+	int count;
+};
+
+static int note_pack(const char *pack, void *ctx)
+{
+	struct dg_only *o = ctx;
+
+	snprintf(o->name, sizeof(o->name), "%s", pack);
+	o->count++;
+	return 0;
+}
+
+/* No PACK given: fine when exactly one is loaded. */
+static int unload_only(void)
+{
+	struct dg_only o = { .count = 0 };
+
+	dg_for_each_pack(note_pack, &o);
+	if (o.count == 1)
+		return unload_one(o.name);
+	if (!o.count) {
+		elog("no pack is loaded");
+		return -DG_EXIT_NOT_LOADED;
+	}
+	elog("%d packs are loaded; name one, or use --all", o.count);
+	return -DG_EXIT_USAGE;
+}
+
 int cmd_unload(int argc, char **argv)
 {
 	int err = dg_require_root();
 
 	if (err)
 		return err;
-	if (argc != 2) {
-		elog("usage: drvguard unload PACK | --all");
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-' && strcmp(argv[1], "--all"))) {
+		elog("usage: drvguard unload [PACK | --all]");
 		return -DG_EXIT_USAGE;
 	}
+	if (argc == 1)
+		return unload_only();
 	return strcmp(argv[1], "--all") ? unload_one(argv[1]) : unload_all();
 }

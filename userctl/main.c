@@ -38,7 +38,8 @@ static const struct cmd cmds[] = {
 	  DG_PIN_ROOT "/NAME, so that they outlive the command.  PACK is a shipped\n"
 	  "pack's name, a .rules file (compiled first) or a compiled pack; NAME is\n"
 	  "the name its 'pack' line declares." },
-	{ "unload", cmd_unload, "unload PACK | --all", "Detach and unpin a loaded pack." },
+	{ "unload", cmd_unload, "unload [PACK | --all]",
+	  "Detach and unpin a loaded pack; with no argument, the only one loaded." },
 	{ "watch", cmd_watch, "watch [--driver M] [--rule R] [--count N] [--timeout SEC]",
 	  "Print violations as they happen, including those raised while no watcher ran.\n"
 	  "With -j, one JSON object per line." },

@@ -44,7 +44,7 @@ for h in "$TOP"/bpf/*.h "$OUT/vmlinux.h"; do
 	mode_is "/usr/share/drvguard/include/$(basename "$h")" 644
 done
 for f in "$TOP"/rules/packs/*.rules; do
-	[ -e "$f" ] && mode_is "/usr/share/drvguard/rules/$(basename "$f")" 644
+	[ -e "$f" ] && mode_is "/usr/share/drvguard/rules/packs/$(basename "$f")" 644
 done
 for f in "$OUT"/packs/*.o; do
 	[ -e "$f" ] && mode_is "/usr/lib/drvguard/packs/$(basename "$f")" 644
@@ -139,9 +139,11 @@ tap_is "$(complete_words drvguard help st)" "status" "completion: help completes
 BOOT="$ROOT/usr/lib/drvguard/drvguard-boot"
 cat > "$TMP/fake-drvguard" <<'EOF'
 #!/bin/sh
+[ "$1" = -j ] && shift
 echo "$*" >> "$FAKE_LOG"
 case "$*" in
 "load failing "*) exit 4 ;;
+"load "*) printf '{"pack":"%s","attach":"fentry"}\n' "$2" ;;
 esac
 exit 0
 EOF
@@ -217,7 +219,7 @@ tap_ok "make install without a build installs nothing" test ! -e "$TMP/none"
 if make -C "$TMP/scratch" -f "$TOP/Makefile" --no-print-directory install DESTDIR="$TMP/packs" \
 		> "$TMP/scratch.log" 2>&1; then
 	ROOT="$TMP/packs"
-	mode_is /usr/local/share/drvguard/rules/demo.rules 644
+	mode_is /usr/local/share/drvguard/rules/packs/demo.rules 644
 	mode_is /usr/local/lib/drvguard/packs/demo.o 644
 	tap_grep "$ROOT/usr/local/lib/systemd/system/drvguard.service" \
 		'^ExecStart=/usr/local/lib/drvguard/drvguard-boot$' "PREFIX defaults to /usr/local"
