@@ -49,9 +49,10 @@ struct rc_file *rc_file_read(const char *path)
 		errno = ENOMEM;
 		return NULL;
 	}
+	errno = 0;
 	len = fread(buf, 1, RC_MAX_FILE_SIZE + 1, in);
 	if (ferror(in))
-		errno = EIO;
+		errno = errno ? errno : EIO;	/* EISDIR for a directory */
 	else if (len > RC_MAX_FILE_SIZE)
 		errno = EFBIG;
 	else
