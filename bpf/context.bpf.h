@@ -40,4 +40,18 @@ static __always_inline bool dg_atomic(void)
 	return (count & ~DG_PREEMPT_NEED_RESCHED) != 0;
 }
 
+/* rtnl_mutex is static in net/core/rtnetlink.c: its address comes from kallsyms. */
+extern const void rtnl_mutex __ksym __weak;
+
+/* Whether the current task holds the rtnl mutex (mutex owner, low flag bits masked). */
+static __always_inline bool dg_rtnl_held(void)
+{
+	unsigned long owner = 0;
+
+	if (!&rtnl_mutex)
+		return false;
+	bpf_probe_read_kernel(&owner, sizeof(owner), &rtnl_mutex);
+	return (owner & ~0x07UL) == (unsigned long)bpf_get_current_task();
+}
+
 #endif /* CONTEXT_BPF_H */

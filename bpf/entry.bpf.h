@@ -32,6 +32,39 @@ static __always_inline bool dg_frame_entry(struct dg_frame *f, __u64 target, __u
 	return true;
 }
 
+/* The address of the driver's read (or read_iter) method of @file. */
+static __always_inline __u64 dg_fop_read(struct file *file)
+{
+	__u64 fn = (__u64)BPF_CORE_READ(file, f_op, read);
+
+	return fn ?: (__u64)BPF_CORE_READ(file, f_op, read_iter);
+}
+
+static __always_inline __u64 dg_fop_write(struct file *file)
+{
+	__u64 fn = (__u64)BPF_CORE_READ(file, f_op, write);
+
+	return fn ?: (__u64)BPF_CORE_READ(file, f_op, write_iter);
+}
+
+/* The first device on __dev_close_many()'s list: the one whose ndo_stop runs. */
+static __always_inline struct net_device *dg_first_closing(struct list_head *head)
+{
+	struct list_head *first = BPF_CORE_READ(head, next);
+
+	if (!first || first == head)
+		return NULL;
+	return (struct net_device *)((char *)first -
+				     bpf_core_field_offset(struct net_device, close_list));
+}
+
+static __always_inline __u64 dg_first_closing_op(struct list_head *head)
+{
+	struct net_device *dev = dg_first_closing(head);
+
+	return dev ? (__u64)BPF_CORE_READ(dev, netdev_ops, ndo_stop) : 0;
+}
+
 /* Index of the monitored driver named @mod's name, or -1. */
 static __always_inline int dg_driver_named(struct module *mod)
 {

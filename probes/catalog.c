@@ -216,6 +216,14 @@ const struct dg_entry dg_entries[DG_NR_ENTRY_CLASSES] = {
 	[DG_ENTRY_TASKLET]	   = { "tasklet",	 1, 1, 1, DG_T_VOID, P("tasklet"), T(PTR) },
 	[DG_ENTRY_NDO_START_XMIT]  = { "ndo_start_xmit", 1, 1, 1, DG_T_INT,
 				       P("skb", "dev"), T(PTR, PTR) },
+	[DG_ENTRY_NDO_OPEN]	   = { "ndo_open",	 0, 1, 1, DG_T_INT, P("dev"), T(PTR) },
+	[DG_ENTRY_NDO_STOP]	   = { "ndo_stop",	 0, 1, 1, DG_T_VOID, P("dev"), T(PTR) },
+	/* char devices: chrdev_open() swaps in the driver's file_operations */
+	[DG_ENTRY_FOP_OPEN]	   = { "fop_open",	 0, 0, 1, DG_T_INT, P("file"), T(PTR) },
+	[DG_ENTRY_FOP_READ]	   = { "fop_read",	 0, 1, 1, DG_T_INT, P("file"), T(PTR) },
+	[DG_ENTRY_FOP_WRITE]	   = { "fop_write",	 0, 1, 1, DG_T_INT, P("file"), T(PTR) },
+	[DG_ENTRY_FOP_IOCTL]	   = { "fop_ioctl",	 0, 1, 1, DG_T_INT, P("file", "cmd"), T(PTR, I) },
+	[DG_ENTRY_FOP_RELEASE]	   = { "fop_release",	 0, 1, 0, DG_T_VOID, P("file"), T(PTR) },
 };
 
 int dg_entry_nr_params(int id)

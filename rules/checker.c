@@ -301,8 +301,7 @@ static void check_entry_event(struct scope *s, struct rc_event *ev)
 				names[k] = dg_entries[k].name;
 			near = rc_closest(ev->names[i], names, DG_NR_ENTRY_CLASSES);
 			snprintf(hint, sizeof(hint), near ? "did you mean '%s'?" :
-				 "entry points are module_init, module_exit, irq_handler, timer, "
-				 "hrtimer, work, tasklet and ndo_start_xmit", near);
+				 "RULES.md lists the entry point classes", near);
 			rc_error(s->d, ev->name_locs[i], hint, "unknown entry point '%s'",
 				 ev->names[i]);
 		}
@@ -415,6 +414,7 @@ static enum rc_type check_call(struct scope *s, struct rc_expr *e)
 
 static const struct { const char *name; int sym; enum rc_type type; } builtins[] = {
 	{ "context", SYM_CTX_NOW, TY_CONTEXT }, { "atomic", SYM_ATOMIC, TY_BOOL },
+	{ "by_driver", SYM_BY_DRIVER, TY_BOOL }, { "rtnl_held", SYM_RTNL_HELD, TY_BOOL },
 	{ "api", SYM_API_NOW, TY_API },	{ "site", SYM_SITE_NOW, TY_SITE },
 	{ "pid", SYM_PID, TY_INT },	{ "cpu", SYM_CPU, TY_INT },
 };

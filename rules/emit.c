@@ -101,6 +101,41 @@ static const struct entry_hook entry_hooks[DG_NR_ENTRY_CLASSES][2] = {
 		{ "tp_btf/net_dev_xmit",
 		  "struct sk_buff *skb, int rc, struct net_device *dev, unsigned int len",
 		  "BPF_CORE_READ(dev, netdev_ops, ndo_start_xmit)", "rc", { "skb", "dev" } } },
+	[DG_ENTRY_NDO_OPEN] = {
+		{ "fentry/__dev_open", "struct net_device *dev, void *extack",
+		  "BPF_CORE_READ(dev, netdev_ops, ndo_open)", NULL, { "dev" } },
+		{ "fexit/__dev_open", "struct net_device *dev, void *extack, int ret",
+		  "BPF_CORE_READ(dev, netdev_ops, ndo_open)", "ret", { "dev" } } },
+	/* __dev_close_many() stops a list of devices: the first is the one closing */
+	[DG_ENTRY_NDO_STOP] = {
+		{ "fentry/__dev_close_many", "struct list_head *head",
+		  "dg_first_closing_op(head)", NULL, { "dg_first_closing(head)" } },
+		{ "fexit/__dev_close_many", "struct list_head *head",
+		  "dg_first_closing_op(head)", NULL, { "dg_first_closing(head)" } } },
+	[DG_ENTRY_FOP_OPEN] = {
+		{ NULL },
+		{ "fexit/chrdev_open", "struct inode *inode, struct file *file, int ret",
+		  "BPF_CORE_READ(file, f_op, open)", "ret", { "file" } } },
+	[DG_ENTRY_FOP_READ] = {
+		{ "fentry/vfs_read", "struct file *file, char *buf, size_t count, loff_t *pos",
+		  "dg_fop_read(file)", NULL, { "file" } },
+		{ "fexit/vfs_read", "struct file *file, char *buf, size_t count, loff_t *pos, long ret",
+		  "dg_fop_read(file)", "ret", { "file" } } },
+	[DG_ENTRY_FOP_WRITE] = {
+		{ "fentry/vfs_write", "struct file *file, char *buf, size_t count, loff_t *pos",
+		  "dg_fop_write(file)", NULL, { "file" } },
+		{ "fexit/vfs_write", "struct file *file, char *buf, size_t count, loff_t *pos, long ret",
+		  "dg_fop_write(file)", "ret", { "file" } } },
+	[DG_ENTRY_FOP_IOCTL] = {
+		{ "fentry/vfs_ioctl", "struct file *file, unsigned int cmd, unsigned long arg",
+		  "BPF_CORE_READ(file, f_op, unlocked_ioctl)", NULL, { "file", "cmd" } },
+		{ "fexit/vfs_ioctl", "struct file *file, unsigned int cmd, unsigned long arg, long ret",
+		  "BPF_CORE_READ(file, f_op, unlocked_ioctl)", "ret", { "file", "cmd" } } },
+	/* enter only: the file is freed when __fput() returns */
+	[DG_ENTRY_FOP_RELEASE] = {
+		{ "fentry/__fput", "struct file *file", "BPF_CORE_READ(file, f_op, release)", NULL,
+		  { "file" } },
+		{ NULL } },
 };
 
 /*
@@ -221,6 +256,8 @@ static void expr_c(struct gen *g, const struct rc_expr *e, FILE *o)
 		case SYM_CONTEXT: fprintf(o, "%d", e->index); return;
 		case SYM_CTX_NOW: fprintf(o, "fp->context"); return;
 		case SYM_ATOMIC: fprintf(o, "fp->atomic"); return;
+		case SYM_BY_DRIVER: fprintf(o, "(fp->driver >= 0)"); return;
+		case SYM_RTNL_HELD: fprintf(o, "dg_rtnl_held()"); return;
 		case SYM_API_NOW: fprintf(o, "fp->api"); return;
 		case SYM_SITE_NOW: fprintf(o, "fp->site"); return;
 		case SYM_PID:	fprintf(o, "fp->pid"); return;

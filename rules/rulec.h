@@ -267,6 +267,8 @@ enum rc_sym {
 	SYM_CONTEXT,	/* process/softirq/hardirq/nmi; index = enum dg_context */
 	SYM_CTX_NOW,	/* `context` */
 	SYM_ATOMIC,	/* `atomic` */
+	SYM_BY_DRIVER,	/* `by_driver`: a monitored driver made the call */
+	SYM_RTNL_HELD,	/* `rtnl_held`: the current task holds the rtnl mutex */
 	SYM_API_NOW,	/* `api` */
 	SYM_SITE_NOW,	/* `site` */
 	SYM_PID, SYM_CPU,
