@@ -101,17 +101,20 @@ static __always_inline bool dg_frame_module(struct dg_frame *f, struct module *m
 	return true;
 }
 
+/* The driver table entry of monitored module @mod, or NULL. */
+static __always_inline struct dg_driver *dg_driver_entry(struct module *mod)
+{
+	int i = dg_driver_named(mod);
+	__u32 key = i;
+
+	return i < 0 ? NULL : bpf_map_lookup_elem(&drivers, &key);
+}
+
 /* The module starts its init: record where its code lives. */
 static __always_inline void dg_module_arm(struct module *mod)
 {
-	__u32 key;
-	int i = dg_driver_named(mod);
-	struct dg_driver *d;
+	struct dg_driver *d = dg_driver_entry(mod);
 
-	if (i < 0)
-		return;
-	key = i;
-	d = bpf_map_lookup_elem(&drivers, &key);
 	if (!d)
 		return;
 	d->start = (__u64)BPF_CORE_READ(mod, core_layout.base);
@@ -124,14 +127,8 @@ static __always_inline void dg_module_arm(struct module *mod)
 /* The module's init returned (its init code is gone) or the module is freed. */
 static __always_inline void dg_module_disarm(struct module *mod, bool all)
 {
-	__u32 key;
-	int i = dg_driver_named(mod);
-	struct dg_driver *d;
+	struct dg_driver *d = dg_driver_entry(mod);
 
-	if (i < 0)
-		return;
-	key = i;
-	d = bpf_map_lookup_elem(&drivers, &key);
 	if (!d)
 		return;
 	d->init_start = 0;

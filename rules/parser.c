@@ -388,32 +388,40 @@ static struct rc_expr *unary(struct parser *p)
 	return e;
 }
 
+/* One left-associative level: operand { op operand }, for the operators in @ops. */
+static struct rc_expr *left_assoc(struct parser *p, const char *const *ops,
+				  struct rc_expr *(*operand)(struct parser *))
+{
+	struct rc_expr *e = operand(p);
+
+	while (e) {
+		struct rc_token *op = p->tok;
+		const char *const *o;
+
+		for (o = ops; *o && !at_punct(p, *o); o++)
+			;
+		if (!*o)
+			break;
+		next(p);
+		e = binary(e, op, operand(p));
+	}
+	return e;
+}
+
 /* add_expr = unary { ( "+" | "-" ) unary } ; */
 static struct rc_expr *add_expr(struct parser *p)
 {
-	struct rc_expr *e = unary(p);
+	static const char *const ops[] = { "+", "-", NULL };
 
-	while (e && (at_punct(p, "+") || at_punct(p, "-"))) {
-		struct rc_token *op = p->tok;
-
-		next(p);
-		e = binary(e, op, unary(p));
-	}
-	return e;
+	return left_assoc(p, ops, unary);
 }
 
 /* bit_expr = add_expr { ( "&" | "|" ) add_expr } ; */
 static struct rc_expr *bit_expr(struct parser *p)
 {
-	struct rc_expr *e = add_expr(p);
+	static const char *const ops[] = { "&", "|", NULL };
 
-	while (e && (at_punct(p, "&") || at_punct(p, "|"))) {
-		struct rc_token *op = p->tok;
-
-		next(p);
-		e = binary(e, op, add_expr(p));
-	}
-	return e;
+	return left_assoc(p, ops, add_expr);
 }
 
 /* cmp_expr = bit_expr [ ( "==" | "!=" | "<" | "<=" | ">" | ">=" ) bit_expr ] ; */
@@ -436,33 +444,19 @@ static struct rc_expr *cmp_expr(struct parser *p)
 /* and_expr = cmp_expr { "&&" cmp_expr } ;   ("!" binds tighter, see unary) */
 static struct rc_expr *and_expr(struct parser *p)
 {
-	struct rc_expr *e = cmp_expr(p);
+	static const char *const ops[] = { "&&", NULL };
 
-	while (e && at_punct(p, "&&")) {
-		struct rc_token *op = p->tok;
-
-		next(p);
-		e = binary(e, op, cmp_expr(p));
-	}
-	return e;
+	return left_assoc(p, ops, cmp_expr);
 }
 
 /* expr = and_expr { "||" and_expr } ; */
 static struct rc_expr *expr(struct parser *p)
 {
-	struct rc_expr *e;
+	static const char *const ops[] = { "||", NULL };
 
 	if (!p->nesting)
 		p->operands = 0;	/* a new expression, not a nested one */
-	e = and_expr(p);
-
-	while (e && at_punct(p, "||")) {
-		struct rc_token *op = p->tok;
-
-		next(p);
-		e = binary(e, op, and_expr(p));
-	}
-	return e;
+	return left_assoc(p, ops, and_expr);
 }
 
 /* ---- events ---- */
