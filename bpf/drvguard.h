@@ -19,6 +19,8 @@
 #define DG_COMM_LEN		16
 #define DG_META_CHUNK		4096	/* the pack's metadata, in map values of this size */
 #define DG_META_CHUNKS		16
+#define DG_AGG_SLOTS		1024	/* distinct violation sites aggregated at once */
+#define DG_AGG_INTERVAL_NS	1000000000ULL	/* at most one event per site and second */
 
 /*
  * One monitored module: its name, and its core and init ranges while it is
@@ -76,7 +78,7 @@ struct dg_event {
 	__u32 pid;
 	__u32 cpu;
 	__u32 nr_fields;
-	__u32 flags;
+	__u32 count;		/* violations this event stands for: 1 + those aggregated into it */
 	char comm[DG_COMM_LEN];
 };
 #define DG_EVENT_SIZE		128
@@ -90,6 +92,7 @@ enum dg_counter {
 	DG_CNT_MIGRATED,	/* a held resource was found on another CPU */
 	DG_CNT_CONTENDED,	/* state update skipped: nested program on the CPU */
 	DG_CNT_OBJECT_OVERFLOW,	/* object not tracked: its table neighbourhood was full */
+	DG_CNT_AGGREGATED,	/* violations folded into a later event of the same site */
 	DG_NR_COUNTERS,
 };
 

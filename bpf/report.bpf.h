@@ -3,6 +3,15 @@
  * Violation reports: one ring buffer record per violation, carrying the
  * rule's message fields, plus a per-rule hit counter for `drvguard status`.
  *
+ * Identical violations (same rule, driver, call site and identifying
+ * fields) are aggregated: within DG_AGG_INTERVAL_NS of the last event of
+ * the same kind only a counter moves, and the next event carries how many
+ * it stands for.  A storm at one site thus costs a record per second, not
+ * one per violation, and every violation is accounted for: fired =
+ * delivered (EVENTS) + aggregated + dropped.  The aggregation table is
+ * claimed by compare-and-swap like the object table; when it is full,
+ * violations simply go out one by one.
+ *
  * The ring buffer's reserve takes its own spinlock, also from programs on
  * lock paths.  That cannot deadlock: the lock is taken with irqs off, a
  * program never runs twice nested on one CPU (the trampoline's recursion
@@ -25,20 +34,79 @@ struct {
 	__type(value, __u64);
 } rule_hits SEC(".maps");
 
+struct dg_agg {
+	__u64 key;		/* 0: free */
+	__u64 last_ns;		/* when the last event for this key went out */
+	__u64 folded;		/* violations since then */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DG_AGG_SLOTS);
+	__type(key, __u32);
+	__type(value, struct dg_agg);
+} aggregate SEC(".maps");
+
+/* What makes two violations identical: rule, driver, site and the fields in @id_mask. */
+static __always_inline __u64 dg_agg_key(struct dg_frame *f, __u32 rule, const __u64 *fields,
+					__u32 id_mask)
+{
+	__u64 k = f->site ^ ((__u64)rule << 48) ^ ((__u64)(f->driver & 0xff) << 40);
+
+	for (int i = 0; i < DG_MAX_FIELDS; i++)
+		if (id_mask & (1u << i))
+			k = (k ^ fields[i]) * 0x100000001b3ULL;
+	return k | 1;	/* never 0 */
+}
+
+/*
+ * Fold this violation into its aggregate if an event of the same kind went
+ * out less than DG_AGG_INTERVAL_NS ago: returns true.  Otherwise it is to be
+ * sent, standing for *@count violations.
+ */
+static __always_inline bool dg_agg_fold(__u64 key, __u64 now, __u32 *count)
+{
+	__u32 h = (__u32)((key * 0x9E3779B97F4A7C15ULL) >> 40) & (DG_AGG_SLOTS - 1);
+
+	*count = 1;
+	for (__u32 i = 0; i < 8; i++) {
+		__u32 idx = (h + i) & (DG_AGG_SLOTS - 1);
+		struct dg_agg *a = bpf_map_lookup_elem(&aggregate, &idx);
+
+		if (!a)
+			return false;
+		if (a->key != key && (a->key || __sync_val_compare_and_swap(&a->key, 0, key)))
+			continue;
+		if (a->last_ns && now - a->last_ns < DG_AGG_INTERVAL_NS) {
+			__sync_fetch_and_add(&a->folded, 1);
+			dg_count(DG_CNT_AGGREGATED);
+			return true;
+		}
+		a->last_ns = now;
+		*count += (__u32)__sync_lock_test_and_set(&a->folded, 0);
+		return false;
+	}
+	return false;	/* no room: send it as it is */
+}
+
 static __always_inline void dg_report(struct dg_frame *f, __u32 rule, const __u64 *fields,
-				      __u32 nr_fields)
+				      __u32 nr_fields, __u32 id_mask)
 {
 	struct dg_event *e;
 	__u64 *hits = bpf_map_lookup_elem(&rule_hits, &rule);
+	__u64 now = bpf_ktime_get_ns();
+	__u32 count;
 
 	if (hits)
-		*hits += 1;
+		__sync_fetch_and_add(hits, 1);
+	if (dg_agg_fold(dg_agg_key(f, rule, fields, id_mask), now, &count))
+		return;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		dg_count(DG_CNT_DROPS);
 		return;
 	}
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = now;
 	e->site = f->site;
 	for (int i = 0; i < DG_MAX_FIELDS; i++)
 		e->field[i] = i < nr_fields ? fields[i] : 0;
@@ -49,7 +117,7 @@ static __always_inline void dg_report(struct dg_frame *f, __u32 rule, const __u6
 	e->pid = f->pid;
 	e->cpu = bpf_get_smp_processor_id();
 	e->nr_fields = nr_fields;
-	e->flags = 0;
+	e->count = count;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 	dg_count(DG_CNT_EVENTS);

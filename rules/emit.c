@@ -350,6 +350,25 @@ static void emit_views(struct gen *g)
 
 /* ---- rules and transitions ---- */
 
+/*
+ * The fields that tell one violation of a rule at a site from another, for
+ * aggregation: what and where (APIs, sites, states, contexts), not the
+ * values (pointers, counts, flags) that differ from one instance to the next.
+ */
+static uint32_t identity_mask(const struct rc_rule *r)
+{
+	uint32_t mask = 0;
+
+	for (int i = 0; i < r->nr_fields; i++) {
+		enum rc_type t = r->fields[i]->type;
+
+		if (t == TY_API || t == TY_SITE || t == TY_STATE || t == TY_CONTEXT ||
+		    t == TY_BOOL)
+			mask |= 1u << i;
+	}
+	return mask;
+}
+
 static void emit_report(struct gen *g, const struct rc_rule *r)
 {
 	for (int i = 0; i < r->nr_fields; i++)
@@ -360,8 +379,8 @@ static void emit_report(struct gen *g, const struct rc_rule *r)
 		fprintf(g->out, "%s(__u64)", i ? ", " : " ");
 		expr_c(g, r->fields[i], g->out);
 	}
-	fprintf(g->out, " };\n\n%sdg_report(fp, %d, fields, %d);\n", g->indent, r->id,
-		r->nr_fields);
+	fprintf(g->out, " };\n\n%sdg_report(fp, %d, fields, %d, 0x%xu);\n", g->indent, r->id,
+		r->nr_fields, identity_mask(r));
 }
 
 /* The body of one rule, for the frame `fp` (and the entry `ent` of an `each`). */

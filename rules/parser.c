@@ -388,11 +388,11 @@ static struct rc_expr *unary(struct parser *p)
 	return e;
 }
 
-/* One left-associative level: operand { op operand }, for the operators in @ops. */
+/* One left-associative level: next_level { op next_level }, for the operators in @ops. */
 static struct rc_expr *left_assoc(struct parser *p, const char *const *ops,
-				  struct rc_expr *(*operand)(struct parser *))
+				  struct rc_expr *(*next_level)(struct parser *))
 {
-	struct rc_expr *e = operand(p);
+	struct rc_expr *e = next_level(p);
 
 	while (e) {
 		struct rc_token *op = p->tok;
@@ -403,7 +403,7 @@ static struct rc_expr *left_assoc(struct parser *p, const char *const *ops,
 		if (!*o)
 			break;
 		next(p);
-		e = binary(e, op, operand(p));
+		e = binary(e, op, next_level(p));
 	}
 	return e;
 }

@@ -3,6 +3,8 @@
  * `drvguard load PACK --driver MODULE...`: load a compiled pack, scope it to
  * the given modules, attach every program the pack's metadata lists, and
  * pin maps and links under DG_PIN_ROOT/NAME so they outlive this process.
+ * A module that is not loaded yet is armed: the monitors pick up its
+ * address range when it loads, and again each time it is reloaded.
  *
  * Attach strategy: fentry/fexit for kernel API events.  A pack has one
  * program per catalog symbol of each API it watches; each is loaded against
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -27,6 +30,7 @@
 
 #include "../probes/catalog.h"
 #include "json.h"
+#include "kmodule_files.h"
 #include "kmodules.h"
 #include "ksyms.h"
 #include "main.h"
@@ -37,7 +41,7 @@
 
 /* Maps every command reading a loaded pack needs, pinned by these names. */
 static const char *const pinned_maps[] = {
-	"events", "drivers", "counters", "held", "objects", "meta", "rule_hits",
+	"events", "drivers", "counters", "held", "objects", "meta", "rule_hits", "aggregate",
 };
 
 struct dg_link {
@@ -58,23 +62,67 @@ struct dg_load {
 	int nr_links;
 };
 
-static int resolve_driver(const char *name, struct dg_driver *out)
+/*
+ * A driver that is not loaded yet is armed: the monitors take its address
+ * range when it loads (bpf/entry.bpf.h).  It must be a module the running
+ * kernel's modules.dep knows, or a .ko file named by path.
+ */
+static int arm_driver(const char *arg, struct dg_driver *out)
+{
+	char path[512];
+	struct utsname uts;
+	FILE *dep;
+	int known;
+
+	memset(out, 0, sizeof(*out));
+	if (strstr(arg, ".ko")) {
+		if (dg_ko_module_name(arg, out->name, sizeof(out->name))) {
+			elog("'%s' is not a kernel module file with a name in its .modinfo", arg);
+			return -DG_EXIT_UNKNOWN;
+		}
+		goto armed;
+	}
+	snprintf(out->name, sizeof(out->name), "%s", arg);
+	for (char *c = out->name; *c; c++)
+		*c = *c == '-' ? '_' : *c;	/* the kernel's name for it */
+	uname(&uts);
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", uts.release);
+	dep = fopen(path, "r");
+	known = dep && dg_module_in_dep(dep, arg);
+	if (dep)
+		fclose(dep);
+	if (!known) {
+		elog("driver '%s' is neither loaded nor a module of this kernel (%s); name a .ko "
+		     "file to arm an out-of-tree module", arg, path);
+		return -DG_EXIT_UNKNOWN;
+	}
+armed:
+	if (!dg_opts.json)
+		fprintf(stderr, "drvguard: driver %s is not loaded: armed, monitoring starts when "
+			"it loads\n", out->name);
+	return 0;
+}
+
+static int resolve_driver(const char *arg, struct dg_driver *out)
 {
 	FILE *modules = fopen("/proc/modules", "r");
+	char name[DG_DRIVER_NAME_LEN];
 	int err;
 
 	if (!modules) {
 		elog("cannot read /proc/modules: %s", strerror(errno));
 		return -DG_EXIT_ERROR;
 	}
+	snprintf(name, sizeof(name), "%s", arg);
+	if (strstr(arg, ".ko"))
+		dg_ko_module_name(arg, name, sizeof(name));
 	err = dg_module_find(modules, name, out);
 	fclose(modules);
 	switch (err) {
 	case 0:
 		return 0;
 	case -ENOENT:
-		elog("driver '%s' is not a loaded module (see /proc/modules)", name);
-		return -DG_EXIT_UNKNOWN;
+		return arm_driver(arg, out);
 	case -EBUSY:
 		elog("driver '%s' is still loading or is unloading", name);
 		return -DG_EXIT_ERROR;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `drvguard status`: each loaded pack with its drivers, attached probes,
- * monitor counters (violations, drops) and violations per rule, summed over
- * CPUs.
+ * monitor counters and violations per rule, summed over CPUs.  Every
+ * violation fired is accounted for: violations = delivered (events that
+ * reached the ring buffer) + aggregated (folded into a later event of the
+ * same site) + drops (ring buffer full).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,12 +23,13 @@
 
 static const char *const counter_names[DG_NR_COUNTERS] = {
 	[DG_CNT_DRIVER_CALLS] = "driver_calls",
-	[DG_CNT_EVENTS] = "violations",
+	[DG_CNT_EVENTS] = "delivered",
 	[DG_CNT_DROPS] = "drops",
 	[DG_CNT_HELD_OVERFLOW] = "untracked_held",
 	[DG_CNT_MIGRATED] = "migrated",
 	[DG_CNT_CONTENDED] = "contended",
 	[DG_CNT_OBJECT_OVERFLOW] = "untracked_objects",
+	[DG_CNT_AGGREGATED] = "aggregated",
 };
 
 static int count_links(const char *pack)
@@ -80,16 +83,33 @@ static void print_drivers(int drivers_fd)
 	}
 }
 
-static void print_counters(int counters_fd)
+/* Violations fired, over every rule of @m: delivered + aggregated + dropped. */
+static __u64 fired(int hits_fd, const struct dg_pack_meta *m)
 {
+	__u64 total = 0;
+
+	for (int i = 0; hits_fd >= 0 && i < m->nr_rules; i++) {
+		__u64 sum;
+
+		if (!read_counter(hits_fd, m->rules[i].id, &sum))
+			total += sum;
+	}
+	return total;
+}
+
+static void print_counters(int counters_fd, __u64 violations)
+{
+	if (dg_opts.json)
+		printf("\"violations\":%llu", (unsigned long long)violations);
+	else
+		printf(" violations=%llu", (unsigned long long)violations);
 	for (__u32 id = 0; counters_fd >= 0 && id < DG_NR_COUNTERS; id++) {
 		__u64 sum;
 
 		if (read_counter(counters_fd, id, &sum))
 			continue;
 		if (dg_opts.json)
-			printf("%s\"%s\":%llu", id ? "," : "", counter_names[id],
-			       (unsigned long long)sum);
+			printf(",\"%s\":%llu", counter_names[id], (unsigned long long)sum);
 		else
 			printf(" %s=%llu", counter_names[id], (unsigned long long)sum);
 	}
@@ -136,7 +156,7 @@ static int print_pack(const char *pack, void *ctx)
 	}
 	print_drivers(drivers_fd);
 	printf(dg_opts.json ? "],\"counters\":{" : "\n  counters:");
-	print_counters(counters_fd);
+	print_counters(counters_fd, fired(hits_fd, &meta));
 	printf(dg_opts.json ? "},\"rules\":[" : "\n  rules:\n");
 	print_rules(hits_fd, &meta);
 	printf(dg_opts.json ? "]}" : "");

@@ -123,7 +123,10 @@ static void print_text(FILE *out, const struct dg_event *e, const struct dg_repo
 	if (!rule)
 		return;
 	dg_report_render(c, rule, e, rule->message, line, sizeof(line));
-	fprintf(out, "  %s\n", line);
+	if (e->count > 1)
+		fprintf(out, "  %s (%u times since the last report of this site)\n", line, e->count);
+	else
+		fprintf(out, "  %s\n", line);
 	for (int i = 0; i < rule->nr_notes; i++) {
 		dg_report_render(c, rule, e, rule->notes[i], line, sizeof(line));
 		fprintf(out, "  %s\n", line);
@@ -150,7 +153,7 @@ static void print_json(FILE *out, const struct dg_event *e, const struct dg_repo
 	json_kv_str(out, "site", site);
 	fprintf(out, ",\"site_addr\":\"0x%llx\",", (unsigned long long)e->site);
 	json_kv_str(out, "context", dg_context_name(e->context));
-	fprintf(out, ",\"pid\":%u,\"cpu\":%u,", e->pid, e->cpu);
+	fprintf(out, ",\"pid\":%u,\"cpu\":%u,\"count\":%u,", e->pid, e->cpu, e->count ?: 1);
 	json_kv_str(out, "comm", comm);
 	if (rule) {
 		dg_report_render(c, rule, e, rule->message, line, sizeof(line));

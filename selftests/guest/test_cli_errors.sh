@@ -21,7 +21,7 @@ insmod "$MODULES/dg_sleep_clean.ko"
 expect_error "watch with no pack loaded" 7 'no pack is loaded' "$DRVGUARD" watch --timeout 1
 expect_error "unknown pack" 4 "unknown pack 'nosuch'" \
 	"$DRVGUARD" load nosuch --driver dg_sleep_clean
-expect_error "driver not loaded" 4 "driver 'nosuchmod' is not a loaded module" \
+expect_error "unknown driver" 4 "driver 'nosuchmod' is neither loaded nor a module of this kernel" \
 	"$DRVGUARD" load core --driver nosuchmod
 tap_ok "a refused load leaves no pins behind" test ! -e /sys/fs/bpf/drvguard/core
 expect_error "load without a driver" 2 'usage: drvguard load' "$DRVGUARD" load core

@@ -41,13 +41,30 @@ tap_is "$(jq -r .context <<< "$event")" process "context is process (debugfs wri
 tap_grep "$TMP/dmesg" 'BUG: scheduling while atomic' \
 	"oracle: the kernel itself reports scheduling while atomic"
 
-# Events wait for a watcher; --count takes only what it prints.
-fire dg_sleep_atomic 3
+# Events wait for a watcher; --count takes only what it prints.  Identical
+# violations less than a second apart are aggregated, so space these out.
+for i in 1 2 3; do fire dg_sleep_atomic; sleep 1.2; done
 tap_is "$("$DRVGUARD" watch --json --count 1 --timeout 10 | wc -l)" 1 "watch --count 1 prints one"
 tap_is "$("$DRVGUARD" watch --json --timeout 3 | wc -l)" 2 "the next watcher gets the other two"
 
+# A burst at one site: one event standing for all of it.
+fire dg_sleep_atomic 5
+"$DRVGUARD" watch --json --timeout 3 > "$TMP/burst"
+tap_is "$(wc -l < "$TMP/burst")" 1 "a burst of five identical violations is one event"
+tap_is "$(jq .count "$TMP/burst")" 1 "the event of the first one stands for itself"
+sleep 1.2
+fire dg_sleep_atomic
+"$DRVGUARD" watch --json --timeout 3 > "$TMP/after"
+tap_is "$(jq .count "$TMP/after")" 5 "the next event carries the four folded ones"
+tap_grep "$TMP/after" '"rule":"sleep_with_spinlock"' "and names the rule"
+
 "$DRVGUARD" -j status > "$TMP/status"
-tap_is "$(jq '.packs[0].counters.violations' "$TMP/status")" 4 "status counts the violations"
+tap_diag "$(jq -c .packs[0].counters "$TMP/status")"
+tap_is "$(jq '.packs[0].counters.violations' "$TMP/status")" 10 "status counts every violation"
+tap_is "$(jq '.packs[0].counters | .delivered + .aggregated + .drops' "$TMP/status")" 10 \
+	"delivered + aggregated + dropped = fired"
+tap_is "$(jq '.packs[0].rules[] | select(.rule == "sleep_with_spinlock") | .violations' \
+	"$TMP/status")" 10 "the rule's own counter agrees"
 tap_is "$(jq '.packs[0].counters.contended' "$TMP/status")" 0 \
 	"no state update was skipped for contention"
 tap_ok "unload the pack" "$DRVGUARD" unload core

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Naming a driver that is not loaded: by a .ko file, whose .modinfo section
+ * gives the name the kernel will know it by, or by name, checked against
+ * the modules.dep of the running kernel so that a typo is an error rather
+ * than a monitor armed for a module that never comes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kmodule_files.h"
+
+/* Find "name=" among the NUL-separated strings of a .modinfo section. */
+static int modinfo_name(Elf_Data *data, char *name, size_t len)
+{
+	const char *p = data->d_buf, *end = p + data->d_size;
+
+	while (p < end) {
+		size_t n = strnlen(p, end - p);
+
+		if (n > 5 && !strncmp(p, "name=", 5) && n - 5 < len) {
+			memcpy(name, p + 5, n - 5);
+			name[n - 5] = '\0';
+			return 0;
+		}
+		p += n + 1;
+	}
+	return -ENOENT;
+}
+
+int dg_ko_module_name(const char *path, char *name, size_t len)
+{
+	int fd = open(path, O_RDONLY), err = -ENOENT;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	Elf *elf;
+
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx)) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+		const char *sname;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		sname = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (!sname || strcmp(sname, ".modinfo"))
+			continue;
+		data = elf_getdata(scn, NULL);
+		err = data ? modinfo_name(data, name, len) : -EINVAL;
+		break;
+	}
+cleanup:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+/* Whether file name @base (up to its first '.') is module @name. */
+static int same_module(const char *base, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n && name[i]; i++) {
+		char a = base[i] == '-' ? '_' : base[i], b = name[i] == '-' ? '_' : name[i];
+
+		if (a != b)
+			return 0;
+	}
+	return i == n && !name[i];
+}
+
+int dg_module_in_dep(FILE *modules_dep, const char *name)
+{
+	char line[4096];
+
+	while (fgets(line, sizeof(line), modules_dep)) {
+		char *colon = strchr(line, ':'), *base, *dot;
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		base = strrchr(line, '/');
+		base = base ? base + 1 : line;
+		dot = strstr(base, ".ko");
+		if (dot && same_module(base, dot - base, name))
+			return 1;
+	}
+	return 0;
+}
