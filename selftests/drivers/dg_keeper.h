@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dg_keeper: the helper module that owns what the unload-leak test drivers
+ * leave behind.  A driver that leaks an irq or a net_device on purpose
+ * registers it with the keeper's handler, name and operations, which stay
+ * valid after the leaking module is gone, and hands it over with
+ * dg_keeper_adopt_*(); the keeper releases it when told to through its
+ * debugfs trigger, or when it unloads itself.
+ */
+#ifndef DG_KEEPER_H
+#define DG_KEEPER_H
+
+#include <linux/interrupt.h>
+#include <linux/netdevice.h>
+
+extern const char dg_keeper_irq_name[];
+extern int dg_keeper_irq_cookie;
+irqreturn_t dg_keeper_irq_handler(int irq, void *dev_id);
+void dg_keeper_adopt_irq(int irq);
+
+extern const struct net_device_ops dg_keeper_netdev_ops;
+void dg_keeper_adopt_netdev(struct net_device *dev);
+
+#endif /* DG_KEEPER_H */
