@@ -89,8 +89,24 @@ static __always_inline bool dg_agg_fold(__u64 key, __u64 now, __u32 *count)
 	return false;	/* no room: send it as it is */
 }
 
+/*
+ * A violation the kernel may not survive also goes to the kernel log, now,
+ * before the offending call proceeds: bpf_printk() emits the bpf_trace_printk
+ * trace event, which `drvguard load` has printed to the console and dmesg
+ * (kernel.tracepoint_printk).  A serial console or crash dump then names the
+ * rule, the driver and the site even when no watcher got the event.
+ */
+static __always_inline void dg_report_to_log(struct dg_frame *f, const char *rule)
+{
+	__u32 key = f->driver;
+	struct dg_driver *d = bpf_map_lookup_elem(&drivers, &key);
+
+	bpf_printk("drvguard: %s in %s at %pS (pid %d, cpu %d)", rule, d ? d->name : "?",
+		   (void *)f->site, f->pid, bpf_get_smp_processor_id());
+}
+
 static __always_inline void dg_report(struct dg_frame *f, __u32 rule, const __u64 *fields,
-				      __u32 nr_fields, __u32 id_mask)
+				      __u32 nr_fields, __u32 id_mask, const char *fatal)
 {
 	struct dg_event *e;
 	__u64 *hits = bpf_map_lookup_elem(&rule_hits, &rule);
@@ -101,6 +117,8 @@ static __always_inline void dg_report(struct dg_frame *f, __u32 rule, const __u6
 		__sync_fetch_and_add(hits, 1);
 	if (dg_agg_fold(dg_agg_key(f, rule, fields, id_mask), now, &count))
 		return;
+	if (fatal)
+		dg_report_to_log(f, fatal);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		dg_count(DG_CNT_DROPS);

@@ -379,8 +379,12 @@ static void emit_report(struct gen *g, const struct rc_rule *r)
 		fprintf(g->out, "%s(__u64)", i ? ", " : " ");
 		expr_c(g, r->fields[i], g->out);
 	}
-	fprintf(g->out, " };\n\n%sdg_report(fp, %d, fields, %d, 0x%xu);\n", g->indent, r->id,
-		r->nr_fields, identity_mask(r));
+	if (r->fatal)
+		fprintf(g->out, " };\n\n%sdg_report(fp, %d, fields, %d, 0x%xu, dg_rule_%d);\n",
+			g->indent, r->id, r->nr_fields, identity_mask(r), r->id);
+	else
+		fprintf(g->out, " };\n\n%sdg_report(fp, %d, fields, %d, 0x%xu, NULL);\n", g->indent,
+			r->id, r->nr_fields, identity_mask(r));
 }
 
 /* The body of one rule, for the frame `fp` (and the entry `ent` of an `each`). */
@@ -599,6 +603,11 @@ int rc_emit_c(const struct rc_program *prog, const struct rc_lowered *low, FILE 
 			fprintf(out, " %d=%s", i, r->states[i]);
 		fprintf(out, " */\n");
 	}
+	fprintf(out, "\n");
+	/* the names of fatal rules, for the kernel log */
+	for (struct rc_rule *r = prog->rules; r; r = r->next)
+		if (r->name && r->fatal)
+			fprintf(out, "static const char dg_rule_%d[] = \"%s\";\n", r->id, r->name);
 	fprintf(out, "\n");
 	for (int i = 0; i < low->nr_handlers; i++)
 		emit_handler(&g, &low->handlers[i]);

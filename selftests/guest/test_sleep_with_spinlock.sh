@@ -40,6 +40,13 @@ tap_ok "the lock was taken before the sleep ($taken < $slept)" test $((taken)) -
 tap_is "$(jq -r .context <<< "$event")" process "context is process (debugfs write)"
 tap_grep "$TMP/dmesg" 'BUG: scheduling while atomic' \
 	"oracle: the kernel itself reports scheduling while atomic"
+# Crash-safe: a fatal rule's report is in the kernel log before the kernel's own.
+logged=$(grep -n 'drvguard: sleep_with_spinlock in dg_sleep_atomic at dg_sleep_atomic_fire+0x' \
+	"$TMP/dmesg" | head -n 1 | cut -d: -f1)
+bug=$(grep -n 'BUG: scheduling while atomic' "$TMP/dmesg" | head -n 1 | cut -d: -f1)
+tap_diag "$(grep 'drvguard:' "$TMP/dmesg" | head -n 1)"
+tap_ok "the kernel log names rule, driver and site before the kernel's BUG (line ${logged:-none} < ${bug:-none})" \
+	test "${logged:-999999}" -lt "${bug:-0}"
 
 # Events wait for a watcher; --count takes only what it prints.  Identical
 # violations less than a second apart are aggregated, so space these out.
