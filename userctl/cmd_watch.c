@@ -35,6 +35,7 @@ struct dg_watch {
 	long count;		/* stop after this many events; 0: never */
 	long timeout;		/* stop after this many seconds; 0: never */
 	long printed;
+	long skipped;		/* consumed but not shown: another driver or rule */
 	struct dg_ksyms *ksyms;
 	struct dg_watch_pack packs[DG_MAX_PACKS];
 	int nr_packs;
@@ -86,11 +87,12 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (bpf_map_lookup_elem(pack->drivers_fd, &e->driver, &driver) || !driver.name[0])
 		snprintf(driver.name, sizeof(driver.name), "driver#%u", e->driver);
-	if (w->driver && strcmp(w->driver, driver.name))
-		return 0;
 	rule = dg_meta_rule(&pack->meta, e->rule);
-	if (w->rule && (!rule || strcmp(w->rule, rule->name)))
+	if ((w->driver && strcmp(w->driver, driver.name)) ||
+	    (w->rule && (!rule || strcmp(w->rule, rule->name)))) {
+		w->skipped++;
 		return 0;
+	}
 	report.driver = driver.name;
 	dg_report_print(stdout, e, &report, dg_opts.json);
 	w->printed++;
@@ -134,16 +136,52 @@ fail:
 	return -DG_EXIT_ERROR;
 }
 
-/* Add the ring buffer of every loaded pack to @rb. */
+/* Whether some loaded pack monitors driver @name. */
+static bool driver_known(struct dg_watch *w, const char *name)
+{
+	for (int i = 0; i < w->nr_packs; i++) {
+		for (__u32 k = 0; k < DG_MAX_DRIVERS; k++) {
+			struct dg_driver d;
+
+			if (bpf_map_lookup_elem(w->packs[i].drivers_fd, &k, &d) || !d.name[0])
+				break;
+			if (!strcmp(d.name, name))
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool rule_known(struct dg_watch *w, const char *name)
+{
+	for (int i = 0; i < w->nr_packs; i++)
+		if (dg_meta_rule_named(&w->packs[i].meta, name))
+			return true;
+	return false;
+}
+
+/* Add the ring buffer of every loaded pack to @rb; check the filters name something. */
 static int open_packs(struct dg_watch *w, struct ring_buffer **rb)
 {
 	struct dg_watch_open o = { .w = w };
 	int err = dg_for_each_pack(open_pack, &o);
 
 	*rb = o.rb;
-	if (!err && !w->nr_packs)
-		err = -DG_EXIT_NOT_LOADED;
-	return err;
+	if (err)
+		return err;
+	if (!w->nr_packs) {
+		elog("no pack is loaded; 'drvguard load PACK --driver MODULE' first");
+		return -DG_EXIT_NOT_LOADED;
+	}
+	if (w->driver && !driver_known(w, w->driver)) {
+		elog("no loaded pack monitors driver '%s' (see 'drvguard status')", w->driver);
+		return -DG_EXIT_UNKNOWN;
+	}
+	if (w->rule && !rule_known(w, w->rule)) {
+		elog("no loaded pack has a rule '%s' (see 'drvguard status')", w->rule);
+		return -DG_EXIT_UNKNOWN;
+	}
+	return 0;
 }
 
 static int parse_args(struct dg_watch *w, int argc, char **argv)
@@ -212,8 +250,6 @@ int cmd_watch(int argc, char **argv)
 	if (err)
 		return err;
 	err = open_packs(&w, &rb);
-	if (err == -DG_EXIT_NOT_LOADED)
-		elog("no pack is loaded; 'drvguard load PACK --driver MODULE' first");
 	if (err)
 		goto cleanup;
 	reload_ksyms(&w);
@@ -238,6 +274,10 @@ int cmd_watch(int argc, char **argv)
 		err = 0;
 	}
 
+	/* a filtered watcher consumed what it did not show: say so, no silent loss */
+	if (w.skipped && !dg_opts.json)
+		fprintf(stderr, "drvguard: %ld event(s) of other drivers or rules were read and "
+			"not shown (--driver/--rule)\n", w.skipped);
 cleanup:
 	ring_buffer__free(rb);
 	dg_ksyms_free(w.ksyms);

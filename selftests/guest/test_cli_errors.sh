@@ -33,6 +33,12 @@ expect_error "not root" 3 'needs root' setpriv --reuid=65534 --regid=65534 --cle
 	"$DRVGUARD" status
 
 tap_ok "load core on dg_sleep_clean" "$DRVGUARD" load core --driver dg_sleep_clean
+expect_error "watch an unknown driver" 4 "no loaded pack monitors driver 'nosuchmod'" \
+	"$DRVGUARD" watch --driver nosuchmod --timeout 1
+expect_error "watch an unknown rule" 4 "no loaded pack has a rule 'no_such_rule'" \
+	"$DRVGUARD" watch --rule no_such_rule --timeout 1
+tap_ok "watch a known rule and driver" \
+	"$DRVGUARD" watch --rule double_free --driver dg_sleep_clean --timeout 1
 links=$(ls /sys/fs/bpf/drvguard/core/links | wc -l)
 expect_error "second load of the same pack" 5 "pack 'core' is already loaded" \
 	"$DRVGUARD" load core --driver dg_sleep_clean
