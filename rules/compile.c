@@ -171,13 +171,9 @@ int rc_compile_file(const char *path, const char *out_path, const struct rc_comp
 	if (err == -E2BIG)
 		rc_error_plain(&d, "rule set too large for BPF limits: the pack's metadata exceeds "
 			       "%d bytes", DG_META_SIZE_MAX);
-	if (!err && opts->keep_c) {
-		char cmd[PATH_MAX * 2 + 16];
-
-		snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", c_path, opts->keep_c);
-		if (system(cmd))
-			err = -EIO;
-	}
+	/* a copy of the generated C for whoever debugs the compiler (DRVGUARD_KEEP_C) */
+	if (!err && opts->keep_c)
+		err = write_source(opts->keep_c, &prog, low);
 	if (!err)
 		err = run_clang(opts->clang, opts->include_dirs, c_path, o_path, opts->verbose);
 	if (!err && rename(o_path, out_path))
