@@ -30,14 +30,17 @@ static int cmd_help(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{ "compile", cmd_compile, "compile FILE.rules [-o PACK.o]",
 	  "Compile a rule file into a pack object (default output: FILE.o).\n"
-	  "Diagnostics are printed as file:line:col with the source line." },
+	  "Diagnostics are printed as file:line:col with the source line.  Needs clang;\n"
+	  "DRVGUARD_INCLUDE overrides where the runtime headers are, DRVGUARD_KEEP_C\n"
+	  "names a file to keep the generated C in." },
 	{ "check", cmd_check, "check FILE.rules",
 	  "Check a rule file and print its diagnostics; compiles nothing." },
 	{ "load", cmd_load, "load PACK --driver MODULE [--driver MODULE ...]",
 	  "Load PACK's monitors scoped to the given modules and pin them under\n"
 	  DG_PIN_ROOT "/NAME, so that they outlive the command.  PACK is a shipped\n"
 	  "pack's name, a .rules file (compiled first) or a compiled pack; NAME is\n"
-	  "the name its 'pack' line declares." },
+	  "the name its 'pack' line declares.  A module not loaded yet (a module of\n"
+	  "this kernel, or a .ko path) is armed: monitoring starts when it loads." },
 	{ "unload", cmd_unload, "unload [PACK | --all]",
 	  "Detach and unpin a loaded pack; with no argument, the only one loaded." },
 	{ "watch", cmd_watch, "watch [--driver M] [--rule R] [--count N] [--timeout SEC]",
