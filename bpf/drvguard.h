@@ -36,6 +36,7 @@ struct dg_driver {
 	char name[DG_DRIVER_NAME_LEN];
 };
 #define DG_DRIVER_SIZE		96
+#define DG_DRIVER_FILE_LEN	256	/* a driver's .ko path, kept by the loader for reports */
 
 /*
  * The monitors saw the module load, so they saw everything it ever

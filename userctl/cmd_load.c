@@ -17,6 +17,7 @@
  * function.  Any failure rolls back: nothing stays attached or pinned.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,7 @@ struct dg_link {
 struct dg_load {
 	const char *spec;
 	struct dg_driver drivers[DG_MAX_DRIVERS];
+	char files[DG_MAX_DRIVERS][DG_DRIVER_FILE_LEN];	/* the drivers' .ko files, or "" */
 	int nr_drivers;
 	struct dg_pack_object pack;
 	struct btf *vmlinux_btf;
@@ -102,6 +104,18 @@ armed:
 		fprintf(stderr, "drvguard: driver %s is not loaded: armed, monitoring starts when "
 			"it loads\n", out->name);
 	return 0;
+}
+
+/* Where the driver's .ko lives, for source lines in reports: the path given, or the tree's. */
+static void driver_file(const char *arg, const char *name, char *file)
+{
+	char path[PATH_MAX];
+
+	file[0] = '\0';
+	if (strstr(arg, ".ko") && realpath(arg, path))
+		snprintf(file, DG_DRIVER_FILE_LEN, "%s", path);
+	else if (!dg_module_path(name, path, sizeof(path)))
+		snprintf(file, DG_DRIVER_FILE_LEN, "%s", path);
 }
 
 static int resolve_driver(const char *arg, struct dg_driver *out)
@@ -398,6 +412,26 @@ static int attach_all(struct dg_load *ld)
 	return err;
 }
 
+/* The drivers' .ko paths go into a map of their own, for `watch` to find source lines. */
+static int pin_driver_files(struct dg_load *ld)
+{
+	char path[256];
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "driver_files", sizeof(__u32),
+				DG_DRIVER_FILE_LEN, DG_MAX_DRIVERS, NULL);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (__u32 i = 0; i < (__u32)ld->nr_drivers && !err; i++)
+		if (bpf_map_update_elem(fd, &i, ld->files[i], BPF_ANY))
+			err = -errno;
+	dg_pin_path(path, sizeof(path), ld->pack.meta.name, "driver_files");
+	if (!err && bpf_obj_pin(fd, path))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 static int pin_all(struct dg_load *ld)
 {
 	const char *pack = ld->pack.meta.name;
@@ -412,6 +446,9 @@ static int pin_all(struct dg_load *ld)
 		if (err)
 			goto fail;
 	}
+	err = pin_driver_files(ld);
+	if (err)
+		goto fail;
 	for (int i = 0; i < ld->nr_links; i++) {
 		snprintf(name, sizeof(name), "links/%s", ld->links[i].name);
 		dg_pin_path(path, sizeof(path), pack, name);
@@ -500,6 +537,7 @@ static int parse_args(struct dg_load *ld, int argc, char **argv)
 		err = resolve_driver(names[i], &ld->drivers[i]);
 		if (err)
 			return err;
+		driver_file(names[i], ld->drivers[i].name, ld->files[i]);
 	}
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "pack_meta.h"
 #include "pack_pins.h"
 #include "report.h"
+#include "source_lines.h"
 
 #define DG_MAX_PACKS	16
 
@@ -26,6 +27,7 @@ struct dg_watch_pack {
 	struct dg_watch *w;
 	char name[64];
 	int drivers_fd;
+	int files_fd;		/* the drivers' .ko paths, or -1 */
 	struct dg_pack_meta meta;
 };
 
@@ -50,13 +52,15 @@ static void on_signal(int sig)
 
 static void reload_ksyms(struct dg_watch *w)
 {
-	FILE *f = fopen("/proc/kallsyms", "r");
+	FILE *f = fopen("/proc/kallsyms", "r"), *modules = fopen("/proc/modules", "r");
 
-	if (!f)
-		return;
-	dg_ksyms_free(w->ksyms);
-	w->ksyms = dg_ksyms_load(f);
-	fclose(f);
+	if (f) {
+		dg_ksyms_free(w->ksyms);
+		w->ksyms = dg_ksyms_load(f, modules);
+		fclose(f);
+	}
+	if (modules)
+		fclose(modules);
 }
 
 /* Symbolize @addr; reread kallsyms once in case the module was (re)loaded. */
@@ -72,6 +76,21 @@ static void symbolize(void *arg, unsigned long long addr, char *buf, size_t len)
 	snprintf(buf, len, "0x%llx", addr);
 }
 
+/* `file:line` of @e's site when its driver's .ko is known and has debug info. */
+static int source_of(struct dg_watch_pack *pack, const struct dg_event *e, char *buf, size_t len)
+{
+	char file[DG_DRIVER_FILE_LEN], site[256], func[128];
+	unsigned long long off;
+
+	if (pack->files_fd < 0 || bpf_map_lookup_elem(pack->files_fd, &e->driver, file) ||
+	    !file[0])
+		return -ENOENT;
+	symbolize(pack->w, e->site, site, sizeof(site));
+	if (dg_site_split(site, func, sizeof(func), &off))
+		return -ENOENT;
+	return dg_source_line(file, func, off, buf, len);
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct dg_watch_pack *pack = ctx;
@@ -79,6 +98,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	const struct dg_event *e = data;
 	const struct dg_meta_rule *rule;
 	struct dg_driver driver = { 0 };
+	char source[256];
 	struct dg_report_ctx report = {
 		.pack = pack->name, .meta = &pack->meta, .symbolize = symbolize, .arg = w,
 	};
@@ -94,6 +114,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	report.driver = driver.name;
+	if (!source_of(pack, e, source, sizeof(source)))
+		report.source = source;
 	dg_report_print(stdout, e, &report, dg_opts.json);
 	w->printed++;
 	/* Stop consuming at --count, so that the events after it wait for the next watcher. */
@@ -118,6 +140,7 @@ static int open_pack(const char *pack, void *ctx)
 	snprintf(p->name, sizeof(p->name), "%.63s", pack);
 	p->w = w;
 	p->drivers_fd = dg_pin_open(p->name, "drivers");
+	p->files_fd = dg_pin_open(p->name, "driver_files");	/* optional */
 	events_fd = dg_pin_open(p->name, "events");
 	if (p->drivers_fd < 0 || events_fd < 0 || dg_pin_read_meta(p->name, &p->meta)) {
 		elog("pack '%s' is incompletely pinned; 'drvguard unload %s'", p->name, p->name);
@@ -283,6 +306,8 @@ cleanup:
 	dg_ksyms_free(w.ksyms);
 	for (int i = 0; i < w.nr_packs; i++) {
 		close(w.packs[i].drivers_fd);
+		if (w.packs[i].files_fd >= 0)
+			close(w.packs[i].files_fd);
 		dg_meta_free(&w.packs[i].meta);
 	}
 	return err;

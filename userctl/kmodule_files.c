@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "kmodule_files.h"
@@ -82,7 +84,8 @@ static int same_module(const char *base, size_t n, const char *name)
 	return i == n && !name[i];
 }
 
-int dg_module_in_dep(FILE *modules_dep, const char *name)
+/* Find @name in @modules_dep; its file's path (relative) into @rel when @rel. */
+static int find_in_dep(FILE *modules_dep, const char *name, char *rel, size_t len)
 {
 	char line[4096];
 
@@ -95,8 +98,36 @@ int dg_module_in_dep(FILE *modules_dep, const char *name)
 		base = strrchr(line, '/');
 		base = base ? base + 1 : line;
 		dot = strstr(base, ".ko");
-		if (dot && same_module(base, dot - base, name))
+		if (dot && same_module(base, dot - base, name)) {
+			if (rel)
+				snprintf(rel, len, "%s", line);
 			return 1;
+		}
 	}
+	return 0;
+}
+
+int dg_module_in_dep(FILE *modules_dep, const char *name)
+{
+	return find_in_dep(modules_dep, name, NULL, 0);
+}
+
+int dg_module_path(const char *name, char *path, size_t len)
+{
+	char dep[512], rel[4096];
+	struct utsname uts;
+	FILE *f;
+	int found;
+
+	uname(&uts);
+	snprintf(dep, sizeof(dep), "/lib/modules/%s/modules.dep", uts.release);
+	f = fopen(dep, "r");
+	if (!f)
+		return -ENOENT;
+	found = find_in_dep(f, name, rel, sizeof(rel));
+	fclose(f);
+	if (!found)
+		return -ENOENT;
+	snprintf(path, len, "/lib/modules/%s/%s", uts.release, rel);
 	return 0;
 }

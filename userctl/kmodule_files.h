@@ -19,4 +19,7 @@ int dg_ko_module_name(const char *path, char *name, size_t len);
  */
 int dg_module_in_dep(FILE *modules_dep, const char *name);
 
+/* The path of module @name's file in the running kernel's module tree; 0 or -ENOENT. */
+int dg_module_path(const char *name, char *path, size_t len);
+
 #endif /* USERCTL_KMODULE_FILES_H */

@@ -4,11 +4,18 @@
  * belongs to the closest symbol at or below it in the same module; the
  * module's last symbol is bounded by a generous maximum function size so an
  * address past the module's text is not blamed on its last function.
+ *
+ * kallsyms also lists, under their module's name, init functions that ftrace
+ * remembers after the module freed its init memory; another module may live
+ * there now.  With /proc/modules at hand, a module symbol counts only inside
+ * its module's current range.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmodules.h"
 #include "ksyms.h"
 
 #define DG_KSYM_MAX_FUNC_SIZE	(64 * 1024)
@@ -58,7 +65,20 @@ static int ksyms_add(struct dg_ksyms *ks, unsigned long long addr, const char *n
 	return 0;
 }
 
-struct dg_ksyms *dg_ksyms_load(FILE *kallsyms)
+/* Whether @addr lies in the range /proc/modules (@modules) gives @module; yes without it. */
+static bool in_module(FILE *modules, const char *module, unsigned long long addr)
+{
+	struct dg_driver d;
+
+	if (!modules)
+		return true;
+	rewind(modules);
+	if (dg_module_find(modules, module, &d))
+		return true;	/* loading or unloading: no range to hold it to */
+	return addr >= d.start && addr < d.end;
+}
+
+struct dg_ksyms *dg_ksyms_load(FILE *kallsyms, FILE *modules)
 {
 	char line[512], name[256], module[64], type;
 	unsigned long long addr;
@@ -72,7 +92,7 @@ struct dg_ksyms *dg_ksyms_load(FILE *kallsyms)
 		/* addr type name [module]; only module symbols have the 4th field */
 		if (sscanf(line, "%llx %c %255s [%63[^]]]", &addr, &type, name, module) != 4)
 			continue;
-		if (type != 't' && type != 'T')
+		if ((type != 't' && type != 'T') || !in_module(modules, module, addr))
 			continue;
 		err = ksyms_add(ks, addr, name, module);
 		if (err) {

@@ -12,8 +12,12 @@
 
 struct dg_ksyms;
 
-/* Module text symbols read from @kallsyms (an open /proc/kallsyms); NULL + errno on failure. */
-struct dg_ksyms *dg_ksyms_load(FILE *kallsyms);
+/*
+ * Module text symbols read from @kallsyms (an open /proc/kallsyms), each
+ * kept only inside its module's range in @modules (an open /proc/modules;
+ * NULL keeps them all); NULL + errno on failure.
+ */
+struct dg_ksyms *dg_ksyms_load(FILE *kallsyms, FILE *modules);
 void dg_ksyms_free(struct dg_ksyms *ks);
 
 /*

@@ -114,12 +114,12 @@ static void print_text(FILE *out, const struct dg_event *e, const struct dg_repo
 {
 	char line[1024], name[32];
 
-	fprintf(out, "[%5llu.%06llu] %s: %s in %s at %s (%s, pid %u %.*s, cpu %u)\n",
+	fprintf(out, "[%5llu.%06llu] %s: %s in %s at %s%s%s%s (%s, pid %u %.*s, cpu %u)\n",
 		e->ts_ns / 1000000000ULL, e->ts_ns % 1000000000ULL / 1000,
 		rule ? rule->severity : "error", dg_report_rule_name(c->meta, e->rule, name,
 								      sizeof(name)),
-		c->driver, site, dg_context_name(e->context), e->pid, DG_COMM_LEN, e->comm,
-		e->cpu);
+		c->driver, site, c->source ? " (" : "", c->source ?: "", c->source ? ")" : "",
+		dg_context_name(e->context), e->pid, DG_COMM_LEN, e->comm, e->cpu);
 	if (!rule)
 		return;
 	dg_report_render(c, rule, e, rule->message, line, sizeof(line));
@@ -152,6 +152,10 @@ static void print_json(FILE *out, const struct dg_event *e, const struct dg_repo
 	fputc(',', out);
 	json_kv_str(out, "site", site);
 	fprintf(out, ",\"site_addr\":\"0x%llx\",", (unsigned long long)e->site);
+	if (c->source) {
+		json_kv_str(out, "source", c->source);
+		fputc(',', out);
+	}
 	json_kv_str(out, "context", dg_context_name(e->context));
 	fprintf(out, ",\"pid\":%u,\"cpu\":%u,\"count\":%u,", e->pid, e->cpu, e->count ?: 1);
 	json_kv_str(out, "comm", comm);

@@ -18,6 +18,7 @@ struct dg_report_ctx {
 	const char *pack;
 	const struct dg_pack_meta *meta;
 	const char *driver;		/* the monitored module's name */
+	const char *source;		/* `file:line` of the site, or NULL */
 	/* writes `func+0xoff [module]` for @addr into @buf */
 	void (*symbolize)(void *arg, unsigned long long addr, char *buf, size_t len);
 	void *arg;

@@ -31,6 +31,9 @@ fire dg_sleep_atomic
 "$DRVGUARD" -j watch --timeout 3 > "$TMP/first"
 tap_is "$(jq -r .rule "$TMP/first")" sleep_with_spinlock "an armed driver's bug is caught"
 tap_match "$(jq -r .site "$TMP/first")" "$site_re" "at its symbolized call site"
+line=$(grep -n 'msleep(1);' "$TOP/selftests/drivers/dg_sleep_atomic.c" | cut -d: -f1)
+tap_is "$(jq -r .source "$TMP/first")" "dg_sleep_atomic.c:$line" \
+	"and its source line, from the .ko's debug info"
 first_addr=$(jq -r .site_addr "$TMP/first")
 
 # Reloaded: new addresses, same monitors.

@@ -25,7 +25,7 @@ int main(void)
 	char buf[128];
 
 	tap_begin();
-	ks = dg_ksyms_load(f);
+	ks = dg_ksyms_load(f, NULL);
 	tap_ok(ks != NULL, "load a kallsyms listing");
 	if (!ks)
 		return tap_end();
@@ -47,6 +47,28 @@ int main(void)
 	       "address below every symbol is unknown");
 
 	dg_ksyms_free(ks);
+
+	{
+		/* ftrace keeps a freed init function in kallsyms; other's text is there now */
+		static const char stale[] =
+			"ffffffffc0b00000 t other_fn\t[other]\n"
+			"ffffffffc0b00000 T dg_init\t[dg_sleep_atomic]\n"
+			"ffffffffc0a01000 t dg_sleep_atomic_fire\t[dg_sleep_atomic]\n";
+		static const char modules[] =
+			"dg_sleep_atomic 16384 0 - Live 0xffffffffc0a01000 (OE)\n"
+			"other 16384 0 - Live 0xffffffffc0b00000 (OE)\n";
+		FILE *k = fmemopen((void *)stale, sizeof(stale) - 1, "r");
+		FILE *m = fmemopen((void *)modules, sizeof(modules) - 1, "r");
+
+		ks = dg_ksyms_load(k, m);
+		tap_ok(ks && !dg_ksyms_format(ks, 0xffffffffc0b00026ULL, buf, sizeof(buf)),
+		       "symbolize with module ranges");
+		tap_streq(buf, "other_fn+0x26 [other]",
+			  "a stale symbol outside its module's range is not used");
+		dg_ksyms_free(ks);
+		fclose(k);
+		fclose(m);
+	}
 
 	{
 		const char *const names[] = { "msleep", "schedule", "jiffies", "absent" };
