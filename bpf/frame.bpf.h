@@ -45,20 +45,25 @@ static __always_inline __u32 dg_driver_observed(int i)
 /*
  * Set up @f for a call or return of a kernel API.  Calls from outside the
  * monitored drivers only matter to transitions of keys a driver already
- * holds (@foreign: the caller may be the kernel releasing what the driver
- * handed it), so they stop here unless @foreign says so.  @caller_param,
+ * holds (the caller may be the kernel releasing what the driver handed
+ * it): they go on only while the held and object resources in
+ * @foreign_held and @foreign_objects track some key.  @caller_param,
  * from 1, names a parameter that carries the real caller's return address
  * (the _track_caller allocators behind kstrdup() and kmemdup()).  @count:
  * this program is the one that counts the driver's call (DG_CNT_DRIVER_CALLS).
  */
 static __always_inline bool dg_frame_api(void *ctx, struct dg_frame *f, int nr_args,
-					 bool is_return, bool foreign, int caller_param, bool count)
+					 bool is_return, __u32 foreign_held, __u32 foreign_objects,
+					 int caller_param, bool count)
 {
 	__u64 ip = bpf_get_func_ip(ctx);
+	bool foreign = false;
 	struct dg_symbol *sym;
 
 	f->site = dg_caller(ctx);
 	f->driver = dg_driver_of(f->site);
+	if (f->driver < 0 && (foreign_held || foreign_objects))
+		foreign = dg_any_live(foreign_held, foreign_objects);
 	if (f->driver < 0 && !foreign && !caller_param)
 		return false;
 	sym = bpf_map_lookup_elem(&symbols, &ip);

@@ -52,8 +52,6 @@ struct {
 	__type(value, struct dg_held_set);
 } held SEC(".maps");
 
-/* Tracked held entries on all CPUs, per resource: lets the kernel's own unlocks return at once. */
-__s64 dg_held_live[DG_MAX_RESOURCES];
 /* Set when an entry of the resource could not be tracked (a CPU's set was full). */
 __u32 dg_held_lossy[DG_MAX_RESOURCES];
 

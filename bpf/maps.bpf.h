@@ -51,12 +51,32 @@ struct {
 
 const volatile __u32 nr_cpus = 1;	/* possible CPUs, set by the loader */
 
+/*
+ * Tracked keys per resource, in the held sets (all CPUs) and in the object
+ * table: while a resource tracks nothing, calls from outside the drivers
+ * (the kernel's own unlocks and frees) return at once.
+ */
+__s64 dg_held_live[DG_MAX_RESOURCES];
+__s64 dg_object_live[DG_MAX_RESOURCES];
+
 static __always_inline void dg_count(__u32 counter)
 {
 	__u64 *val = bpf_map_lookup_elem(&counters, &counter);
 
 	if (val)
 		*val += 1;
+}
+
+/* Whether any resource of the two masks has a tracked key. */
+static __always_inline bool dg_any_live(__u32 held_res, __u32 object_res)
+{
+	for (int r = 0; r < DG_MAX_RESOURCES; r++) {
+		if ((held_res & (1u << r)) && dg_held_live[r])
+			return true;
+		if ((object_res & (1u << r)) && dg_object_live[r])
+			return true;
+	}
+	return false;
 }
 
 #endif /* MAPS_BPF_H */

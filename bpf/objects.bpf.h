@@ -48,8 +48,6 @@ struct {
 	__type(value, struct dg_object);
 } objects SEC(".maps");
 
-/* Tracked objects per resource; the kernel's own frees skip the table while it is 0. */
-__s64 dg_object_live[DG_MAX_RESOURCES];
 /* Set when a key of the resource could not be tracked. */
 __u32 dg_object_lossy[DG_MAX_RESOURCES];
 

@@ -72,18 +72,6 @@ static __always_inline void dg_transition(struct dg_frame *f, __u32 res, bool is
 		dg_object_set_state(f, res, key, to, value);
 }
 
-/* Whether any resource of the two masks has a tracked key. */
-static __always_inline bool dg_any_live(__u32 held_res, __u32 object_res)
-{
-	for (int r = 0; r < DG_MAX_RESOURCES; r++) {
-		if ((held_res & (1u << r)) && dg_held_live[r])
-			return true;
-		if ((object_res & (1u << r)) && dg_object_live[r])
-			return true;
-	}
-	return false;
-}
-
 /* Whether the tracked state of @v is one of @mask's; an unknown state is none. */
 static __always_inline bool dg_state_in(const struct dg_view *v, __u32 mask)
 {

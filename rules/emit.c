@@ -471,15 +471,6 @@ static void emit_transition(struct gen *g, const struct rc_handler *h,
 		t->res->is_held, key, t->from_mask, t->to_state, value);
 }
 
-/* Whether a call from outside the drivers may matter: a transition of tracked keys only. */
-static bool handler_foreign(const struct rc_handler *h)
-{
-	for (int i = 0; i < h->nr_transitions; i++)
-		if (!(h->transitions[i]->from_mask & 1))
-			return true;
-	return false;
-}
-
 /* Whether some transition of @h starts tracking a key (leaves the initial state). */
 static bool handler_creates(const struct rc_handler *h)
 {
@@ -510,21 +501,22 @@ static void emit_frame_setup(struct gen *g, const struct rc_handler *h, int sym)
 		fprintf(g->out, "SEC(\"%s\")\nint %s(void *ctx)\n{\n", h->kind == EV_CALL ? "fentry" :
 			"fexit", name);
 		fprintf(g->out, "\tstruct dg_frame frame, *fp = &frame;\n\n");
-		if (!h->nr_rules && handler_foreign(h) && !handler_creates(h)) {
-			uint32_t held = 0, object = 0;
+		uint32_t held = 0, object = 0;
 
-			/* only moves tracked keys: nothing to do while nothing is tracked */
-			for (int i = 0; i < h->nr_transitions; i++) {
-				const struct rc_resource *r = h->transitions[i]->res;
+		/* the resources calls from outside the drivers may move (tracked keys only) */
+		for (int i = 0; i < h->nr_transitions; i++) {
+			const struct rc_resource *r = h->transitions[i]->res;
 
+			if (!(h->transitions[i]->from_mask & 1))
 				*(r->is_held ? &held : &object) |= 1u << r->id;
-			}
+		}
+		if (!h->nr_rules && (held || object) && !handler_creates(h))
+			/* only moves tracked keys: nothing to do while nothing is tracked */
 			fprintf(g->out, "\tif (!dg_any_live(0x%xu, 0x%xu))\n\t\treturn 0;\n", held,
 				object);
-		}
-		fprintf(g->out, "\tif (!dg_frame_api(ctx, fp, %d, %s, %s, %d, %s))\n\t\treturn 0;\n",
-			h->nr_params, h->kind == EV_RETURN ? "true" : "false",
-			handler_foreign(h) ? "true" : "false", dg_apis[h->target].caller_param,
+		fprintf(g->out, "\tif (!dg_frame_api(ctx, fp, %d, %s, 0x%xu, 0x%xu, %d, %s))\n"
+			"\t\treturn 0;\n", h->nr_params, h->kind == EV_RETURN ? "true" : "false",
+			held, object, dg_apis[h->target].caller_param,
 			counts_call(g, h) ? "true" : "false");
 		return;
 	}
