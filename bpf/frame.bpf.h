@@ -26,6 +26,37 @@ struct dg_frame {
 	__u32 observed;		/* the driver's whole life was seen: DG_DRIVER_OBSERVED */
 };
 
+/*
+ * @v as a plain number.  A typed pointer argument (an skb, a net_device)
+ * stays a pointer to the verifier through casts, and pointer arithmetic,
+ * which keys need, is refused on it; a copy through memory is a scalar.
+ */
+static __always_inline __u64 dg_scalar(__u64 v)
+{
+	__u64 out = 0;
+
+	bpf_probe_read_kernel(&out, sizeof(out), &v);
+	return out;
+}
+
+/*
+ * Whether the call that returns to @ret is a direct call of @func: the
+ * `call rel32` before @ret targets it.  A driver that calls some other
+ * kernel function which ends in a tail jump to @func leaves its own return
+ * address on the stack; that call is the kernel's, not the driver's.
+ */
+static __always_inline bool dg_direct_call(__u64 ret, __u64 func)
+{
+	struct {
+		__u8 op;
+		__s32 rel;
+	} __attribute__((packed)) insn;
+
+	if (bpf_probe_read_kernel(&insn, sizeof(insn), (void *)(ret - 5)))
+		return false;
+	return insn.op == 0xe8 && ret + (__s64)insn.rel == func;
+}
+
 static __always_inline void dg_frame_context(struct dg_frame *f)
 {
 	f->context = dg_context();
@@ -62,6 +93,8 @@ static __always_inline bool dg_frame_api(void *ctx, struct dg_frame *f, int nr_a
 
 	f->site = dg_caller(ctx);
 	f->driver = dg_driver_of(f->site);
+	if (f->driver >= 0 && !caller_param && !dg_direct_call(f->site, ip))
+		f->driver = -1;	/* reached through a kernel function's tail jump */
 	if (f->driver < 0 && (foreign_held || foreign_objects))
 		foreign = dg_any_live(foreign_held, foreign_objects);
 	if (f->driver < 0 && !foreign && !caller_param)

@@ -529,9 +529,9 @@ static void emit_frame_setup(struct gen *g, const struct rc_handler *h, int sym)
 		fprintf(g->out, "\tif (!dg_frame_entry(fp, (__u64)%s, %d))\n\t\treturn 0;\n",
 			hook->target, h->target);
 	if (hook->ret)
-		fprintf(g->out, "\tfp->ret = (__u64)(long)%s;\n", hook->ret);
+		fprintf(g->out, "\tfp->ret = dg_scalar((__u64)(long)%s);\n", hook->ret);
 	for (int i = 0; i < DG_MAX_PARAMS && hook->args[i]; i++)
-		fprintf(g->out, "\tfp->arg[%d] = (__u64)%s;\n", i, hook->args[i]);
+		fprintf(g->out, "\tfp->arg[%d] = dg_scalar((__u64)%s);\n", i, hook->args[i]);
 }
 
 static void emit_handler(struct gen *g, const struct rc_handler *h)

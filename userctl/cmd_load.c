@@ -355,15 +355,23 @@ static int add_link(struct dg_load *ld, int fd, const char *name)
 }
 
 /* An API program, on the symbol it was loaded against. */
+/*
+ * An API program, on the symbol it was loaded against.  A symbol the
+ * kernel will not trace (in BTF and kallsyms, but not an ftrace site) is
+ * left out and named: the API's other symbols still carry it, and
+ * attach_all() refuses the pack if none does.
+ */
 static int attach_api(struct dg_load *ld, int i, struct bpf_program *prog)
 {
 	int fd = bpf_link_create(bpf_program__fd(prog), 0,
 				 bpf_program__expected_attach_type(prog), NULL);
 
 	if (fd < 0) {
-		elog("cannot attach %s to %s (API %s): %s", bpf_program__name(prog),
-		     program_symbol(ld, i), dg_apis[ld->api[i]].name, strerror(errno));
-		return -DG_EXIT_KERNEL;
+		fprintf(stderr, "drvguard: note: %s (API %s) cannot be traced on this kernel (%s); "
+			"calls through it are not seen\n", program_symbol(ld, i),
+			dg_apis[ld->api[i]].name, strerror(errno));
+		ld->addr[i] = 0;
+		return 0;
 	}
 	return add_link(ld, fd, bpf_program__name(prog));
 }
@@ -408,6 +416,13 @@ static int attach_all(struct dg_load *ld)
 			err = ld->api[i] >= 0 ? attach_api(ld, i, prog) : attach_fixed(ld, prog);
 			dlog("attached %s (%s %s)", p->name, p->kind, p->target);
 		}
+	}
+	for (int i = 0; i < m->nr_programs && !err; i++) {
+		if (ld->api[i] < 0 || api_present(ld, ld->api[i]))
+			continue;
+		elog("API %s: none of its symbols can be traced on this kernel",
+		     dg_apis[ld->api[i]].name);
+		err = -DG_EXIT_KERNEL;
 	}
 	return err;
 }
