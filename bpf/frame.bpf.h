@@ -24,7 +24,84 @@ struct dg_frame {
 	__u32 pid;
 	__u32 atomic;
 	__u32 observed;		/* the driver's whole life was seen: DG_DRIVER_OBSERVED */
+	__u64 activation;	/* which run of an interrupt context this is (dg_activation) */
 };
+
+/*
+ * Interrupted monitors.  The kernel runs one BPF program at most once per
+ * CPU at a time: when an interrupt arrives while a monitor program runs
+ * (the kernel's own spin_lock() calls run them all the time) and the
+ * interrupt handler calls an API that same program watches, the kernel
+ * skips the program, silently.  Lock state kept for that interrupt context
+ * can then miss an acquire or a release.  Every API program counts itself
+ * in while it runs; a program that finds others running below it marks
+ * the current run of its interrupt context tainted, and the held-state
+ * rules treat that run's lock state as unknown.  Held entries taken in an
+ * interrupt context are valid only during the run that took them.
+ */
+extern struct kernel_stat kstat __ksym;
+
+struct dg_cpu_state {
+	__u32 nest;		/* API programs running on this CPU */
+	__u32 pad;
+	__u64 tainted[4];	/* per context: the run in which programs may have been skipped */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dg_cpu_state);
+} cpu_state SEC(".maps");
+
+/* Which run of @context this is on @cpu: hard and soft interrupts are counted, process is one. */
+static __always_inline __u64 dg_activation_on(__u32 context, __u32 cpu)
+{
+	struct kernel_stat *ks = bpf_per_cpu_ptr(&kstat, cpu);
+	__u64 n = 1;
+
+	if (!ks || context == DG_CTX_PROCESS || context == DG_CTX_NMI)
+		return 0;
+	if (context == DG_CTX_HARDIRQ)
+		return ks->irqs_sum + 1;
+	for (int i = 0; i < 10; i++)
+		n += ks->softirqs[i];
+	return n;
+}
+
+static __always_inline void dg_nest_enter(void)
+{
+	__u32 zero = 0, context;
+	struct dg_cpu_state *c = bpf_map_lookup_elem(&cpu_state, &zero);
+
+	if (!c)
+		return;
+	if (c->nest) {
+		context = dg_context();
+		if (context != DG_CTX_PROCESS)
+			c->tainted[context & 3] = dg_activation_on(context,
+								   bpf_get_smp_processor_id());
+	}
+	c->nest++;
+}
+
+static __always_inline void dg_nest_exit(void)
+{
+	__u32 zero = 0;
+	struct dg_cpu_state *c = bpf_map_lookup_elem(&cpu_state, &zero);
+
+	if (c && c->nest)
+		c->nest--;
+}
+
+/* Whether programs may have been skipped in the current run of @f's context. */
+static __always_inline bool dg_tainted(const struct dg_frame *f)
+{
+	__u32 zero = 0;
+	struct dg_cpu_state *c = bpf_map_lookup_elem(&cpu_state, &zero);
+
+	return f->activation && c && c->tainted[f->context & 3] == f->activation;
+}
 
 /*
  * @v as a plain number.  A typed pointer argument (an skb, a net_device)
@@ -40,21 +117,25 @@ static __always_inline __u64 dg_scalar(__u64 v)
 }
 
 /*
- * Whether the call that returns to @ret is a direct call of @func: the
- * `call rel32` before @ret targets it.  A driver that calls some other
- * kernel function which ends in a tail jump to @func leaves its own return
- * address on the stack; that call is the kernel's, not the driver's.
+ * Whether the call that returns to @ret (in driver @driver) reached @func
+ * from the driver: the `call rel32` before @ret targets @func itself, or a
+ * function of the driver that ended in a tail jump to it.  A driver call to
+ * a kernel function that tail-jumps into @func (vfree() ending in kfree())
+ * leaves the driver's return address on the stack too; that call is the
+ * kernel's.
  */
-static __always_inline bool dg_direct_call(__u64 ret, __u64 func)
+static __always_inline bool dg_called_by_driver(__u64 ret, __u64 func, int driver)
 {
 	struct {
 		__u8 op;
 		__s32 rel;
 	} __attribute__((packed)) insn;
+	__u64 target;
 
-	if (bpf_probe_read_kernel(&insn, sizeof(insn), (void *)(ret - 5)))
-		return false;
-	return insn.op == 0xe8 && ret + (__s64)insn.rel == func;
+	if (bpf_probe_read_kernel(&insn, sizeof(insn), (void *)(ret - 5)) || insn.op != 0xe8)
+		return true;	/* not a direct call: nothing to tell, keep the attribution */
+	target = ret + (__s64)insn.rel;
+	return target == func || dg_driver_of(target) == driver;
 }
 
 static __always_inline void dg_frame_context(struct dg_frame *f)
@@ -62,6 +143,7 @@ static __always_inline void dg_frame_context(struct dg_frame *f)
 	f->context = dg_context();
 	f->pid = (__u32)bpf_get_current_pid_tgid();
 	f->atomic = dg_atomic();
+	f->activation = dg_activation_on(f->context, bpf_get_smp_processor_id());
 }
 
 /* Whether driver @i has DG_DRIVER_OBSERVED. */
@@ -93,7 +175,7 @@ static __always_inline bool dg_frame_api(void *ctx, struct dg_frame *f, int nr_a
 
 	f->site = dg_caller(ctx);
 	f->driver = dg_driver_of(f->site);
-	if (f->driver >= 0 && !caller_param && !dg_direct_call(f->site, ip))
+	if (f->driver >= 0 && !caller_param && !dg_called_by_driver(f->site, ip, f->driver))
 		f->driver = -1;	/* reached through a kernel function's tail jump */
 	if (f->driver < 0 && (foreign_held || foreign_objects))
 		foreign = dg_any_live(foreign_held, foreign_objects);

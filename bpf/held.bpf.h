@@ -29,6 +29,7 @@ static const __u32 dg_held_masks[DG_MAX_RESOURCES] = DG_HELD_MASKS;
 struct dg_held {
 	__u64 key;
 	__u64 value;		/* what the transition stored (`with`), e.g. irq flags */
+	__u64 activation;	/* the interrupt run that took it (0: process context) */
 	__u64 site;		/* call site of the transition into the current state */
 	__u32 api;
 	__u32 pid;
@@ -98,13 +99,20 @@ static __always_inline void dg_view_of(struct dg_view *v, const struct dg_held *
 	v->found = 1;
 }
 
-/* Index of (@res, @key) in @set, or -1.  Unclaimed read: a torn entry only misses. */
-static __always_inline int dg_held_index(struct dg_held_set *set, __u32 res, __u64 key)
+/* Whether entry @h of @cpu's set is current: an interrupt's entries die with its run. */
+static __always_inline bool dg_held_current(const struct dg_held *h, __u32 cpu)
+{
+	return !h->activation || h->activation == dg_activation_on(h->context, cpu);
+}
+
+/* Index of current (@res, @key) in @cpu's @set, or -1.  Unclaimed read: a torn entry only misses. */
+static __always_inline int dg_held_index(struct dg_held_set *set, __u32 res, __u64 key, __u32 cpu)
 {
 	for (int i = 0; i < DG_MAX_HELD; i++) {
 		if (i >= set->depth)
 			break;
-		if (set->slot[i].key == key && set->slot[i].res == res)
+		if (set->slot[i].key == key && set->slot[i].res == res &&
+		    dg_held_current(&set->slot[i], cpu))
 			return i;
 	}
 	return -1;
@@ -139,7 +147,7 @@ static long dg_held_scan_cpu(__u32 cpu, struct dg_held_scan *s)
 	set = bpf_map_lookup_percpu_elem(&held, &zero, cpu);
 	if (!set)
 		return 0;
-	i = dg_held_index(set, s->res, s->key);
+	i = dg_held_index(set, s->res, s->key, cpu);
 	if (i < 0 || i >= DG_MAX_HELD)
 		return 0;
 	if (s->pid && set->slot[i].pid != s->pid)
@@ -168,7 +176,7 @@ static __always_inline int dg_held_find(struct dg_frame *f, __u32 res, __u64 key
 	set = bpf_map_lookup_elem(&held, &zero);
 	if (!set)
 		return -1;
-	i = dg_held_index(set, res, key);
+	i = dg_held_index(set, res, key, cpu);
 	if (i >= 0 && i < DG_MAX_HELD) {
 		dg_view_of(v, &set->slot[i]);
 		v->cpu = cpu;
@@ -205,6 +213,17 @@ static __always_inline void dg_held_remove(struct dg_held_set *set, int i)
 		set->depth = depth - 1;
 }
 
+/* Drop the entries of a claimed @set (this CPU's) whose interrupt run is over. */
+static __always_inline void dg_held_purge(struct dg_held_set *set, __u32 cpu)
+{
+	for (int i = DG_MAX_HELD - 1; i >= 0; i--) {
+		if (i >= set->depth || dg_held_current(&set->slot[i], cpu))
+			continue;
+		__sync_fetch_and_sub(&dg_held_live[set->slot[i].res & (DG_MAX_RESOURCES - 1)], 1);
+		dg_held_remove(set, i);
+	}
+}
+
 /*
  * Move (@res, @key) to @state on behalf of @f.  The entry lives on @cpu
  * (from dg_held_find), or is pushed on this CPU when new.  State 0 removes it.
@@ -220,9 +239,12 @@ static __always_inline void dg_held_set_state(struct dg_frame *f, __u32 res, __u
 			bpf_map_lookup_percpu_elem(&held, &zero, cpu);
 	if (!set || !dg_set_claim(set))
 		return;
-	i = cpu < 0 ? -1 : dg_held_index(set, res, key);
+	i = cpu < 0 ? -1 : dg_held_index(set, res, key, cpu);
 	if (i < 0 && state) {
-		__u32 depth = set->depth;
+		__u32 depth;
+
+		dg_held_purge(set, bpf_get_smp_processor_id());
+		depth = set->depth;
 
 		if (depth < DG_MAX_HELD) {
 			i = depth;
@@ -242,6 +264,7 @@ static __always_inline void dg_held_set_state(struct dg_frame *f, __u32 res, __u
 
 			h->key = key;
 			h->value = value;
+			h->activation = f->activation;
 			h->res = res;
 			h->state = state;
 			h->site = f->site;
@@ -256,6 +279,7 @@ static __always_inline void dg_held_set_state(struct dg_frame *f, __u32 res, __u
 }
 
 struct dg_held_count {
+	__u64 activation;	/* the current run of the context */
 	__u32 res_mask;		/* resources to count */
 	__u32 pid;
 	__u32 context;
@@ -270,7 +294,7 @@ static __always_inline bool dg_held_counts(const struct dg_held *h, struct dg_he
 
 	if (!(c->res_mask & (1u << res)) || !(dg_held_masks[res] & (1u << (h->state & 31))))
 		return false;
-	if (h->context != c->context)
+	if (h->context != c->context || h->activation != c->activation)
 		return false;
 	/* in process context, a lock another task holds is that task's business */
 	return c->context != DG_CTX_PROCESS || h->pid == c->pid;
@@ -313,7 +337,10 @@ static long dg_held_count_cpu(__u32 cpu, struct dg_held_count *c)
 static __always_inline __u32 dg_held_count(struct dg_frame *f, __u32 res_mask,
 					   struct dg_view *last)
 {
-	struct dg_held_count c = { .res_mask = res_mask, .pid = f->pid, .context = f->context };
+	struct dg_held_count c = {
+		.activation = f->activation, .res_mask = res_mask, .pid = f->pid,
+		.context = f->context,
+	};
 	__u32 zero = 0;
 	struct dg_held_set *set = bpf_map_lookup_elem(&held, &zero);
 	__s64 live = 0;
@@ -322,7 +349,7 @@ static __always_inline __u32 dg_held_count(struct dg_frame *f, __u32 res_mask,
 		if (res_mask & (1u << r))
 			live += dg_held_live[r];
 	__builtin_memset(last, 0, sizeof(*last));
-	if (!live || !set)
+	if (!live || !set || dg_tainted(f))
 		return 0;
 	if (f->context == DG_CTX_PROCESS && nr_cpus > 1) {
 		c.skip_cpu = bpf_get_smp_processor_id();

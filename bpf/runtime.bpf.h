@@ -32,6 +32,13 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 static __always_inline int dg_lookup(struct dg_frame *f, __u32 res, bool is_held, __u64 key,
 				     struct dg_view *v)
 {
+	if (is_held && dg_tainted(f)) {
+		/* this interrupt run may have missed lock events: its lock state is unknown */
+		__builtin_memset(v, 0, sizeof(*v));
+		v->key = key;
+		v->state = DG_STATE_UNKNOWN;
+		return -1;
+	}
 	if (is_held)
 		return dg_held_find(f, res, key, DG_HELD_ANY, v);
 	dg_object_find(f, res, key, v);
@@ -91,10 +98,11 @@ static __always_inline bool dg_each_held(__u32 i, __u32 res, __u32 mask, struct 
 	struct dg_held_set *set = bpf_map_lookup_elem(&held, &zero);
 	struct dg_held *h;
 
-	if (!set || i >= set->depth || i >= DG_MAX_HELD)
+	if (!set || i >= set->depth || i >= DG_MAX_HELD || dg_tainted(f))
 		return false;
 	h = &set->slot[i];
-	if (h->res != res || !(mask & (1u << (h->state & 31))) || h->context != f->context)
+	if (h->res != res || !(mask & (1u << (h->state & 31))) || h->context != f->context ||
+	    h->activation != f->activation)
 		return false;
 	if (f->context == DG_CTX_PROCESS && h->pid != f->pid)
 		return false;

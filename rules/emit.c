@@ -498,10 +498,11 @@ static void emit_frame_setup(struct gen *g, const struct rc_handler *h, int sym)
 
 	program_name(name, sizeof(name), h, sym);
 	if (h->kind == EV_CALL || h->kind == EV_RETURN) {
-		fprintf(g->out, "SEC(\"%s\")\nint %s(void *ctx)\n{\n", h->kind == EV_CALL ? "fentry" :
-			"fexit", name);
-		fprintf(g->out, "\tstruct dg_frame frame, *fp = &frame;\n\n");
 		uint32_t held = 0, object = 0;
+
+		/* the body; the program itself (emit_api_program) counts itself in around it */
+		fprintf(g->out, "static __always_inline int %s_body(void *ctx)\n{\n", name);
+		fprintf(g->out, "\tstruct dg_frame frame, *fp = &frame;\n\n");
 
 		/* the resources calls from outside the drivers may move (tracked keys only) */
 		for (int i = 0; i < h->nr_transitions; i++) {
@@ -534,6 +535,17 @@ static void emit_frame_setup(struct gen *g, const struct rc_handler *h, int sym)
 		fprintf(g->out, "\tfp->arg[%d] = dg_scalar((__u64)%s);\n", i, hook->args[i]);
 }
 
+/* An API program: its body between dg_nest_enter() and dg_nest_exit() (bpf/frame.bpf.h). */
+static void emit_api_program(struct gen *g, const struct rc_handler *h, int sym)
+{
+	char name[96];
+
+	program_name(name, sizeof(name), h, sym);
+	fprintf(g->out, "SEC(\"%s\")\nint %s(void *ctx)\n{\n\tdg_nest_enter();\n\t%s_body(ctx);\n"
+		"\tdg_nest_exit();\n\treturn 0;\n}\n\n", h->kind == EV_CALL ? "fentry" : "fexit",
+		name, name);
+}
+
 static void emit_handler(struct gen *g, const struct rc_handler *h)
 {
 	for (int i = 0; i < h->nr_rules; i++)
@@ -562,6 +574,8 @@ static void emit_handler(struct gen *g, const struct rc_handler *h)
 		for (int i = 0; i < h->nr_transitions; i++)
 			emit_transition(g, h, h->transitions[i]);
 		fprintf(g->out, "\treturn 0;\n}\n\n");
+		if (h->kind == EV_CALL || h->kind == EV_RETURN)
+			emit_api_program(g, h, sym);
 	}
 }
 
