@@ -30,7 +30,8 @@ static noinline void dg_leaked_dma_mapping_fire(void)
 	dg_buffer = kmalloc(DG_BUFFER_SIZE, GFP_KERNEL);
 	if (!dg_buffer)
 		return;
-	dg_dma = dma_map_single(&dg_pdev->dev, dg_buffer, DG_BUFFER_SIZE, DMA_TO_DEVICE);
+	/* WRITE_ONCE(): see dg_leaked_memory.c */
+	WRITE_ONCE(dg_dma, dma_map_single(&dg_pdev->dev, dg_buffer, DG_BUFFER_SIZE, DMA_TO_DEVICE));
 }
 
 static void dg_fire(void)
