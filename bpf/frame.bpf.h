@@ -40,6 +40,9 @@ struct dg_frame {
  * interrupt context are valid only during the run that took them.
  */
 extern struct kernel_stat kstat __ksym;
+extern struct pt_regs *__irq_regs __ksym;
+extern const void _stext __ksym;
+extern const void _etext __ksym;
 
 struct dg_cpu_state {
 	__u32 nest;		/* API programs running on this CPU */
@@ -94,6 +97,28 @@ static __always_inline void dg_nest_exit(void)
 		c->nest--;
 }
 
+/*
+ * A hard interrupt that arrived outside the kernel's own text may have cut
+ * into a monitor program or its trampoline (both live outside it), before
+ * or after the part of the program dg_nest_enter() covers: taint its run.
+ */
+static __always_inline void dg_taint_if_interrupted_bpf(__u32 context, __u64 activation)
+{
+	struct pt_regs **regs = bpf_this_cpu_ptr(&__irq_regs);
+	__u32 zero = 0;
+	struct dg_cpu_state *c;
+	__u64 ip;
+
+	if (context != DG_CTX_HARDIRQ || !regs || !*regs)
+		return;
+	ip = BPF_CORE_READ(*regs, ip);
+	if (ip >= (__u64)&_stext && ip < (__u64)&_etext)
+		return;
+	c = bpf_map_lookup_elem(&cpu_state, &zero);
+	if (c)
+		c->tainted[DG_CTX_HARDIRQ] = activation;
+}
+
 /* Whether programs may have been skipped in the current run of @f's context. */
 static __always_inline bool dg_tainted(const struct dg_frame *f)
 {
@@ -144,6 +169,7 @@ static __always_inline void dg_frame_context(struct dg_frame *f)
 	f->pid = (__u32)bpf_get_current_pid_tgid();
 	f->atomic = dg_atomic();
 	f->activation = dg_activation_on(f->context, bpf_get_smp_processor_id());
+	dg_taint_if_interrupted_bpf(f->context, f->activation);
 }
 
 /* Whether driver @i has DG_DRIVER_OBSERVED. */
