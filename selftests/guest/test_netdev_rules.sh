@@ -313,4 +313,9 @@ seen=$(($(jq .packs[0].counters.driver_calls "$TMP/status") -
 	$(jq .packs[0].counters.driver_calls "$TMP/status.before")))
 tap_ok "$m: the monitors saw its skb calls ($seen)" test "$seen" -ge 3000
 tap_ok "unload the netdev pack" "$DRVGUARD" unload netdev
+# vm-allow lets kernel warnings in net/ pass: all of them must be the rtnl assertions
+dmesg > "$TMP/dmesg.whole"
+warnings=$(grep -c 'WARNING:' "$TMP/dmesg.whole")
+tap_is "$warnings" "$(grep -c 'RTNL: assertion failed' "$TMP/dmesg.whole")" \
+	"no kernel warning in the whole test but the rtnl assertions ($warnings)"
 tap_end
