@@ -81,8 +81,9 @@ struct dg_event {
 	__u32 nr_fields;
 	__u32 count;		/* violations this event stands for: 1 + those aggregated into it */
 	char comm[DG_COMM_LEN];
+	__u64 base;		/* the driver's text base then, to symbolize after it is gone */
 };
-#define DG_EVENT_SIZE		128
+#define DG_EVENT_SIZE		136
 
 /* Per-CPU monitor counters, summed by `drvguard status`. */
 enum dg_counter {

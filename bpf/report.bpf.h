@@ -136,6 +136,12 @@ static __always_inline void dg_report(struct dg_frame *f, __u32 rule, const __u6
 	e->cpu = bpf_get_smp_processor_id();
 	e->nr_fields = nr_fields;
 	e->count = count;
+	{
+		__u32 key = f->driver;
+		struct dg_driver *d = bpf_map_lookup_elem(&drivers, &key);
+
+		e->base = d ? d->start : 0;
+	}
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 	dg_count(DG_CNT_EVENTS);

@@ -122,7 +122,10 @@ static __always_inline bool dg_each_object(__u32 i, __u32 res, __u32 mask, struc
 		return false;
 	if (!(mask & (1u << (o->state & 31))))
 		return false;
+	/* stored keys keep 56 bits: sign-extend, kernel addresses have the top bits set */
 	key = (o->key & 0x00ffffffffffffffULL) - 2;
+	if (key & (1ULL << 55))
+		key |= 0xff00000000000000ULL;
 	__builtin_memset(v, 0, sizeof(*v));
 	dg_object_view(v, o, key);
 	return true;
@@ -161,7 +164,7 @@ int BPF_PROG(dg_rt_module_init_done, struct module *mod, int ret)
 	return 0;
 }
 
-/* Runs after the pack's own free_module programs: the loader attaches it last. */
+/* Runs after the pack's own free_module programs: the loader attaches it first. */
 SEC("fentry/free_module")
 int BPF_PROG(dg_rt_module_free, struct module *mod)
 {

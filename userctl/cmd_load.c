@@ -13,8 +13,9 @@
  * programs which API a traced address implements and where its arguments
  * sit.  Entry point programs attach where their section says (tracepoints,
  * do_init_module, free_module).  The runtime's own module lifecycle
- * programs attach last, so they run after the pack's programs on the same
- * function.  Any failure rolls back: nothing stays attached or pinned.
+ * programs attach first: a trampoline runs the newest program first, so
+ * they run after the pack's programs on the same function.  Any failure
+ * rolls back: nothing stays attached or pinned.
  */
 #include <errno.h>
 #include <limits.h>
@@ -402,13 +403,17 @@ static int attach_all(struct dg_load *ld)
 	const struct dg_pack_meta *m = &ld->pack.meta;
 	int err = 0;
 
-	/* the pack's programs first, the runtime's last (see the top of this file) */
+	/*
+	 * The runtime's programs first: a trampoline runs the programs on one
+	 * function newest first, so the pack's leak checks on free_module()
+	 * see the driver's objects before the runtime forgets them.
+	 */
 	for (int pass = 0; pass < 2 && !err; pass++) {
 		for (int i = 0; i < m->nr_programs && !err; i++) {
 			const struct dg_meta_program *p = &m->programs[i];
 			struct bpf_program *prog;
 
-			if ((pass == 1) != !strcmp(p->kind, "runtime"))
+			if ((pass == 0) != !strcmp(p->kind, "runtime"))
 				continue;
 			prog = bpf_object__find_program_by_name(ld->pack.obj, p->name);
 			if (ld->api[i] >= 0 && !ld->addr[i])

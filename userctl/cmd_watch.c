@@ -41,6 +41,10 @@ struct dg_watch {
 	struct dg_ksyms *ksyms;
 	struct dg_watch_pack packs[DG_MAX_PACKS];
 	int nr_packs;
+	/* the event being printed: a site of a driver gone since is found in its .ko */
+	const struct dg_event *event;
+	const char *event_driver;
+	char event_file[DG_DRIVER_FILE_LEN];
 };
 
 static volatile sig_atomic_t stop;
@@ -64,11 +68,35 @@ static void reload_ksyms(struct dg_watch *w)
 }
 
 /* Symbolize @addr; reread kallsyms once in case the module was (re)loaded. */
+/* Whether @site (`func+0xoff [module]`) names module @name. */
+static bool site_in(const char *site, const char *name)
+{
+	const char *open = strrchr(site, '[');
+
+	return open && !strncmp(open + 1, name, strlen(name)) && open[1 + strlen(name)] == ']';
+}
+
+/*
+ * A site of the event's driver, symbolized from its .ko when kallsyms no
+ * longer has the driver there (it was unloaded: leak reports come then).
+ */
+static bool symbolize_gone(struct dg_watch *w, unsigned long long addr, char *buf, size_t len)
+{
+	const struct dg_event *e = w->event;
+
+	if (!e || !e->base || !w->event_file[0] || addr < e->base || addr - e->base >= (1 << 24))
+		return false;
+	return !dg_ko_symbolize(w->event_file, w->event_driver, addr - e->base, buf, len);
+}
+
 static void symbolize(void *arg, unsigned long long addr, char *buf, size_t len)
 {
 	struct dg_watch *w = arg;
 
-	if (w->ksyms && !dg_ksyms_format(w->ksyms, addr, buf, len))
+	if (w->ksyms && !dg_ksyms_format(w->ksyms, addr, buf, len) &&
+	    (!w->event_driver || site_in(buf, w->event_driver)))
+		return;
+	if (symbolize_gone(w, addr, buf, len))
 		return;
 	reload_ksyms(w);
 	if (w->ksyms && !dg_ksyms_format(w->ksyms, addr, buf, len))
@@ -114,9 +142,16 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	report.driver = driver.name;
+	w->event = e;
+	w->event_driver = driver.name;
+	w->event_file[0] = '\0';
+	if (pack->files_fd >= 0)
+		bpf_map_lookup_elem(pack->files_fd, &e->driver, w->event_file);
 	if (!source_of(pack, e, source, sizeof(source)))
 		report.source = source;
 	dg_report_print(stdout, e, &report, dg_opts.json);
+	w->event = NULL;
+	w->event_driver = NULL;
 	w->printed++;
 	/* Stop consuming at --count, so that the events after it wait for the next watcher. */
 	return w->count && w->printed >= w->count ? -ECANCELED : 0;

@@ -97,6 +97,54 @@ int dg_source_line(const char *ko, const char *func, unsigned long long off, cha
 	return 0;
 }
 
+int dg_ko_symbolize(const char *ko, const char *module, unsigned long long off, char *buf,
+		    size_t len)
+{
+	int fd = open(ko, O_RDONLY), err = -ENOENT;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	Elf *elf;
+
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx)) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	/* a module's core text starts with its .text section */
+	while ((scn = elf_nextscn(elf, scn)) && err == -ENOENT) {
+		Elf_Data *data = elf_getdata(scn, NULL);
+		GElf_Shdr shdr;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_SYMTAB || !data)
+			continue;
+		for (size_t i = 0; i < shdr.sh_size / shdr.sh_entsize; i++) {
+			GElf_Shdr target;
+			GElf_Sym sym;
+			const char *sec;
+
+			if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    off < sym.st_value || off >= sym.st_value + sym.st_size ||
+			    !gelf_getshdr(elf_getscn(elf, sym.st_shndx), &target))
+				continue;
+			sec = elf_strptr(elf, shstrndx, target.sh_name);
+			if (!sec || strcmp(sec, ".text"))
+				continue;
+			snprintf(buf, len, "%s+0x%llx [%s]", elf_strptr(elf, shdr.sh_link, sym.st_name),
+				 off - sym.st_value, module);
+			err = 0;
+			break;
+		}
+	}
+cleanup:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
 int dg_site_split(const char *site, char *func, size_t len, unsigned long long *off)
 {
 	const char *plus = strchr(site, '+');

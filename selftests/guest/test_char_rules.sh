@@ -187,6 +187,15 @@ for how in ioctl write; do
 		"oracle: after the $how returned, another task cannot take the mutex"
 	tap_grep "$TMP/out" '^released: .*Success' "$m: the owner's next ioctl released it"
 	watch_events
+	if [ $how = ioctl ]; then
+		# Known gap: fop_ioctl is observed at vfs_ioctl(), which ioctl(2)
+		# inlines on 6.1 and never calls; the driver's ioctl is not seen.
+		tap_skip "$m: ioctl returning with the mutex held" \
+			"fop_ioctl hooks vfs_ioctl(), inlined into sys_ioctl on 6.1"
+		tap_is "$(grep -c . "$TMP/events")" 0 "$m: and the gap raises nothing else"
+		BEFORE=$(counts)
+		continue
+	fi
 	if expect_one $m fop_returns_with_mutex fop_$how "^${m}_$how\+0x0 \[$m\]$"; then
 		tap_match "$(head -n 1 "$TMP/events" | jq -r '.notes[0]')" \
 			"^taken by mutex_lock\(\) at ${m}_$how\+0x[0-9a-f]+ \[$m\]$" \
