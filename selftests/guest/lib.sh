@@ -4,6 +4,8 @@
 # helpers to load test drivers and to read what the kernel printed.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# bash's process substitution needs /dev/fd, which the guest's /dev lacks
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 # shellcheck source=../lib/tap.sh
 . "$TOP/selftests/lib/tap.sh"
 DRVGUARD="$TOP/.output/drvguard"
