@@ -97,10 +97,41 @@ int dg_source_line(const char *ko, const char *func, unsigned long long off, cha
 	return 0;
 }
 
+/*
+ * Where each executable core section of a module lands relative to the
+ * module's base, the way the kernel lays them out: in section order,
+ * aligned, init sections left out (kernel/module/main.c, layout_sections).
+ */
+static void core_text_layout(Elf *elf, size_t shstrndx, unsigned long long *offsets,
+			     size_t nr)
+{
+	unsigned long long at = 0;
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		size_t idx = elf_ndxscn(scn);
+		const char *name;
+		GElf_Shdr shdr;
+
+		if (idx >= nr || !gelf_getshdr(scn, &shdr))
+			continue;
+		offsets[idx] = ~0ULL;
+		name = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if ((shdr.sh_flags & (SHF_ALLOC | SHF_EXECINSTR)) != (SHF_ALLOC | SHF_EXECINSTR) ||
+		    !name || !strncmp(name, ".init", 5))
+			continue;
+		if (shdr.sh_addralign > 1)
+			at = (at + shdr.sh_addralign - 1) & ~(shdr.sh_addralign - 1);
+		offsets[idx] = at;
+		at += shdr.sh_size;
+	}
+}
+
 int dg_ko_symbolize(const char *ko, const char *module, unsigned long long off, char *buf,
 		    size_t len)
 {
 	int fd = open(ko, O_RDONLY), err = -ENOENT;
+	unsigned long long offsets[256];
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
 	Elf *elf;
@@ -113,7 +144,7 @@ int dg_ko_symbolize(const char *ko, const char *module, unsigned long long off, 
 		err = -EINVAL;
 		goto cleanup;
 	}
-	/* a module's core text starts with its .text section */
+	core_text_layout(elf, shstrndx, offsets, 256);
 	while ((scn = elf_nextscn(elf, scn)) && err == -ENOENT) {
 		Elf_Data *data = elf_getdata(scn, NULL);
 		GElf_Shdr shdr;
@@ -121,19 +152,17 @@ int dg_ko_symbolize(const char *ko, const char *module, unsigned long long off, 
 		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_SYMTAB || !data)
 			continue;
 		for (size_t i = 0; i < shdr.sh_size / shdr.sh_entsize; i++) {
-			GElf_Shdr target;
+			unsigned long long start;
 			GElf_Sym sym;
-			const char *sec;
 
 			if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    off < sym.st_value || off >= sym.st_value + sym.st_size ||
-			    !gelf_getshdr(elf_getscn(elf, sym.st_shndx), &target))
+			    sym.st_shndx >= 256 || offsets[sym.st_shndx] == ~0ULL)
 				continue;
-			sec = elf_strptr(elf, shstrndx, target.sh_name);
-			if (!sec || strcmp(sec, ".text"))
+			start = offsets[sym.st_shndx] + sym.st_value;
+			if (off < start || off >= start + (sym.st_size ?: 1))
 				continue;
 			snprintf(buf, len, "%s+0x%llx [%s]", elf_strptr(elf, shdr.sh_link, sym.st_name),
-				 off - sym.st_value, module);
+				 off - start, module);
 			err = 0;
 			break;
 		}
