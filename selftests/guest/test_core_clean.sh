@@ -31,8 +31,8 @@ declare -A SILENT CALLS
 
 # read_counters: VIOL and CALLS_NOW get the pack's violation and driver call counts
 read_counters() {
-	read -r VIOL CALLS_NOW < <("$DRVGUARD" -j status |
-		jq -r '.packs[0].counters | "\(.violations) \(.driver_calls)"')
+	read -r VIOL CALLS_NOW <<< "$("$DRVGUARD" -j status |
+		jq -r '.packs[0].counters | "\(.violations) \(.driver_calls)"')"
 }
 
 # note_events KEY: keep the events behind a violation count that moved, for the report
