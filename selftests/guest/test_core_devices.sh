@@ -14,6 +14,7 @@ set -u
 
 DRIVERS=(dg_leaked_irq dg_leaked_dma_mapping dg_leaked_dma_buffer dg_leaked_netdev)
 hex='0x[0-9a-f]+'
+kptr='0xffff[0-9a-f]{12}'	# a kernel pointer, all 64 bits of it
 irq=$(acpi_irq)
 tap_match "$irq" '^[0-9]+$' "the guest has an ACPI SCI line to share ($irq)"
 
@@ -38,7 +39,7 @@ leak() {
 		"$(exit_site "$d")" "$3" "$4"
 }
 
-leak dg_leaked_irq leaked_irq "^irq $irq \\(dev_id $hex\\) still requested: its handler is gone\$" \
+leak dg_leaked_irq leaked_irq "^irq $irq \\(dev_id $kptr\\) still requested: its handler is gone\$" \
 	"^requested by request_irq\\(\\) at dg_leaked_irq_fire\\+$hex \\[dg_leaked_irq\\]\$"
 tap_grep /proc/interrupts "^ *$irq:.* dg_leaked_irq" \
 	"the kernel agrees: irq $irq still has the unloaded driver's handler"
@@ -46,10 +47,10 @@ tap_grep /proc/interrupts "^ *$irq:.* dg_leaked_irq" \
 leak dg_leaked_dma_mapping leaked_dma_mapping "^DMA mapping $hex of 256 bytes never unmapped\$" \
 	"^mapped by dma_map_page\\(\\) at dg_leaked_dma_mapping_fire\\+$hex \\[dg_leaked_dma_mapping\\]\$"
 
-leak dg_leaked_dma_buffer leaked_dma_buffer "^coherent DMA buffer $hex of 4096 bytes never freed\$" \
+leak dg_leaked_dma_buffer leaked_dma_buffer "^coherent DMA buffer $kptr of 4096 bytes never freed\$" \
 	"^allocated by dma_alloc_coherent\\(\\) at dg_leaked_dma_buffer_fire\\+$hex \\[dg_leaked_dma_buffer\\]\$"
 
-leak dg_leaked_netdev leaked_netdev "^net_device $hex still registered\$" \
+leak dg_leaked_netdev leaked_netdev "^net_device $kptr still registered\$" \
 	"^registered by register_netdev\\(\\) at dg_leaked_netdev_fire\\+$hex \\[dg_leaked_netdev\\]\$"
 tap_ok "the kernel agrees: dgleak0 is still registered" ip link show dgleak0
 

@@ -15,6 +15,7 @@ set -u
 
 ARMED=(dg_double_free dg_mismatched_free dg_wrong_cache_free dg_leaked_memory)
 hex='0x[0-9a-f]+'
+kptr='0xffff[0-9a-f]{12}'	# a kernel pointer, all 64 bits of it
 
 # dg_free_not_allocated is loaded first: the pack finds it running.
 insmod "$MODULES/dg_free_not_allocated.ko"
@@ -51,22 +52,22 @@ bug() {
 }
 
 # Staged: the second free is of the same object, reallocated unseen.
-bug dg_double_free double_free kmem_cache_free "^kmem_cache_free\\(\\) of $hex, already freed\$" \
+bug dg_double_free double_free kmem_cache_free "^kmem_cache_free\\(\\) of $kptr, already freed\$" \
 	"^first freed by kmem_cache_free\\(\\) at dg_double_free_fire\\+$hex \\[dg_double_free\\]\$" \
 	'freed [0-9a-f]+ twice, reallocated unseen in between'
 
 # Staged: the object was allocated through an API the monitors do not hook.
 bug dg_free_not_allocated free_not_allocated kmem_cache_free \
-	"^kmem_cache_free\\(\\) of $hex, which the driver never allocated\$" '' ''
+	"^kmem_cache_free\\(\\) of $kptr, which the driver never allocated\$" '' ''
 
 # Real: vfree() of kmalloc() memory; vfree() warns and frees nothing.
-bug dg_mismatched_free mismatched_free vfree "^vfree\\(\\) of $hex, which holds kmalloc memory\$" \
+bug dg_mismatched_free mismatched_free vfree "^vfree\\(\\) of $kptr, which holds kmalloc memory\$" \
 	"^allocated by kmalloc\\(\\) at dg_mismatched_free_fire\\+$hex \\[dg_mismatched_free\\]\$" \
 	'Trying to vfree\(\) bad address'
 
 # Real: kmem_cache_free() to the wrong cache; SLUB warns and frees to the right one.
 bug dg_wrong_cache_free wrong_cache_free kmem_cache_free \
-	"^kmem_cache_free\\(\\) of $hex to cache $hex, but it is cache memory \\(cache " \
+	"^kmem_cache_free\\(\\) of $kptr to cache $kptr, but it is cache memory \\(cache " \
 	"^allocated by kmem_cache_alloc\\(\\) at dg_wrong_cache_free_fire\\+$hex \\[dg_wrong_cache_free\\]\$" \
 	'Wrong slab cache\. dg_wrong_cache_b but object is from dg_wrong_cache_a'
 
@@ -77,7 +78,7 @@ watch_events "$TMP/$d.fire.events" 2
 tap_is "$(grep -c . "$TMP/$d.fire.events")" 0 "$d: the allocation itself raises nothing"
 watch_unload "$TMP/$d.events" "$d"
 expect_event "$TMP/$d.events" "$d" leaked_memory module_exit process \
-	"$(exit_site "$d")" "^kmalloc memory $hex never freed\$" \
+	"$(exit_site "$d")" "^kmalloc memory $kptr never freed\$" \
 	"^allocated by kmalloc\\(\\) at dg_leaked_memory_fire\\+$hex \\[dg_leaked_memory\\]\$"
 
 "$DRVGUARD" -j status > "$TMP/status"

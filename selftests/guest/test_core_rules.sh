@@ -16,6 +16,7 @@ DRIVERS=(dg_sleep_atomic dg_sleep_in_atomic_context dg_sleeping_alloc_in_atomic 
 	 dg_double_mutex_lock dg_unlock_not_held dg_mutex_unlock_not_owner
 	 dg_irqrestore_wrong_flags dg_spinlock_held_at_return dg_mutex_held_at_return)
 hex='0x[0-9a-f]+'
+kptr='0xffff[0-9a-f]{12}'	# a kernel pointer, all 64 bits of it
 
 tap_ok "arm the core pack on ${#DRIVERS[@]} drivers not loaded yet" core_arm "${DRIVERS[@]}"
 for d in "${DRIVERS[@]}"; do
@@ -45,7 +46,7 @@ bug() {
 # Real: msleep() under spin_lock(); the scheduler complains.
 bug dg_sleep_atomic sleep_with_spinlock msleep process "$(call_site dg_sleep_atomic)" \
 	'^msleep\(\) called with 1 lock\(s\) held$' \
-	"^lock $hex taken by spin_lock\\(\\) at dg_sleep_atomic_fire\\+$hex \\[dg_sleep_atomic\\]\$" \
+	"^lock $kptr taken by spin_lock\\(\\) at dg_sleep_atomic_fire\\+$hex \\[dg_sleep_atomic\\]\$" \
 	'BUG: scheduling while atomic: test_core_rules'
 
 # Real: msleep() in a tasklet.
@@ -60,43 +61,43 @@ bug dg_sleeping_alloc_in_atomic sleeping_alloc_in_atomic kmalloc process \
 
 # Staged: spin_lock() twice, released in between behind the monitor's back.
 bug dg_double_lock double_lock spin_lock process "$(call_site dg_double_lock)" \
-	"^spin_lock\\(\\) of lock $hex, which this context already holds: deadlock\$" \
+	"^spin_lock\\(\\) of lock $kptr, which this context already holds: deadlock\$" \
 	"^first taken by spin_lock\\(\\) at dg_double_lock_fire\\+$hex \\[dg_double_lock\\]\$" ''
 
 # Staged: mutex_lock() twice by its owner, released in between unseen.
 bug dg_double_mutex_lock double_mutex_lock mutex_lock process "$(call_site dg_double_mutex_lock)" \
-	"^mutex_lock\\(\\) of mutex $hex, which this task already holds: deadlock\$" \
+	"^mutex_lock\\(\\) of mutex $kptr, which this task already holds: deadlock\$" \
 	"^first taken by mutex_lock\\(\\) at dg_double_mutex_lock_fire\\+$hex \\[dg_double_mutex_lock\\]\$" ''
 tap_nogrep "$TMP/dg_double_mutex_lock.dmesg" 'not staged' "dg_double_mutex_lock: the staging worked"
 
 # Real: spin_unlock() of a free lock.
 bug dg_unlock_not_held unlock_not_held spin_unlock process "$(call_site dg_unlock_not_held)" \
-	"^spin_unlock\\(\\) of lock $hex, which the driver does not hold\$" '' ''
+	"^spin_unlock\\(\\) of lock $kptr, which the driver does not hold\$" '' ''
 
 # Real: a kworker unlocks the mutex a kthread locked.
 bug dg_mutex_unlock_not_owner mutex_unlock_not_owner mutex_unlock process \
 	"$(call_site dg_mutex_unlock_not_owner)" \
-	"^mutex $hex unlocked by pid [0-9]+, but pid [0-9]+ holds it\$" \
+	"^mutex $kptr unlocked by pid [0-9]+, but pid [0-9]+ holds it\$" \
 	"^taken by mutex_lock\\(\\) at dg_mutex_unlock_not_owner_lock\\+$hex \\[dg_mutex_unlock_not_owner\\]\$" ''
 
 # Real: spin_unlock_irqrestore() with flags saved with interrupts off.
 bug dg_irqrestore_wrong_flags irqrestore_wrong_flags spin_unlock_irqrestore process \
 	"$(call_site dg_irqrestore_wrong_flags)" \
-	"^spin_unlock_irqrestore\\(\\) of lock $hex with flags $hex, saved (0x)?[0-9a-f]+\$" \
+	"^spin_unlock_irqrestore\\(\\) of lock $kptr with flags $hex, saved (0x)?[0-9a-f]+\$" \
 	"^saved by spin_lock_irqsave\\(\\) at dg_irqrestore_wrong_flags_fire\\+$hex \\[dg_irqrestore_wrong_flags\\]\$" \
 	'interrupts still disabled after spin_unlock_irqrestore\(\) with the wrong flags'
 
 # Real: a timer callback returns with a spinlock held; the timer code warns.
 bug dg_spinlock_held_at_return spinlock_held_at_return timer softirq \
 	"$(entry_site dg_spinlock_held_at_return dg_spinlock_held_at_return_fire)" \
-	"^timer returns with lock $hex held\$" \
+	"^timer returns with lock $kptr held\$" \
 	"^taken by spin_lock\\(\\) at dg_spinlock_held_at_return_fire\\+$hex \\[dg_spinlock_held_at_return\\]\$" \
 	'timer: dg_spinlock_held_at_return_fire\+0x0/0x[0-9a-f]+ \[dg_spinlock_held_at_return\] preempt leak'
 
 # Real: a work item returns with a mutex held; its next run, by the owner, unlocks it.
 bug dg_mutex_held_at_return mutex_held_at_return work process \
 	"$(entry_site dg_mutex_held_at_return dg_mutex_held_at_return_fire)" \
-	"^work returns with mutex $hex held\$" \
+	"^work returns with mutex $kptr held\$" \
 	"^taken by mutex_lock\\(\\) at dg_mutex_held_at_return_fire\\+$hex \\[dg_mutex_held_at_return\\]\$" \
 	'the owner released the mutex in the next run'
 
