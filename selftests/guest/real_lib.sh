@@ -64,10 +64,23 @@ bpf_recursion_misses() {
 # check_clean PHASE: nothing was reported since the previous check: no event
 # from watch (a summary, and the first event of each kind in full), no new
 # violation counted by any pack, no event dropped and no rule gone blind
+# KNOWN_FALSE_ALARMS, when set, is a jq condition on an event that marks a
+# false alarm drvguard is known to raise (each test says which and why):
+# such events are reported as a skip naming the issue, not as a pass.
 check_clean() {
-	local phase=$1 n pack v
+	local phase=$1 n pack v known=0
 	"$DRVGUARD" -j watch --timeout 3 > "$TMP/events" 2> "$TMP/watch.err" ||
 		tap_diag "watch failed: $(cat "$TMP/watch.err")"
+	if [ -n "${KNOWN_FALSE_ALARMS:-}" ]; then
+		jq -c "select($KNOWN_FALSE_ALARMS)" "$TMP/events" > "$TMP/known"
+		jq -c "select(($KNOWN_FALSE_ALARMS) | not)" "$TMP/events" > "$TMP/rest"
+		mv "$TMP/rest" "$TMP/events"
+		known=$(grep -c . "$TMP/known")
+		if [ "$known" -gt 0 ]; then
+			tap_skip "$phase: $known known false alarm(s)" "$KNOWN_ISSUE"
+			jq -c . "$TMP/known" | head -n 3 | tap_diag_stdin
+		fi
+	fi
 	n=$(grep -c . "$TMP/events")
 	if [ "$n" -eq 0 ]; then
 		tap_pass "$phase: watch reports no violation"
@@ -85,7 +98,12 @@ check_clean() {
 	status_json > /dev/null
 	for pack in "${PACKS[@]}"; do
 		v=$(jq --arg p "$pack" '.packs[] | select(.pack == $p) | .counters.violations' "$TMP/status")
-		tap_is "$((v - ${SEEN[$pack]}))" 0 "$phase: the $pack pack counted no violation"
+		if [ "$known" -gt 0 ]; then
+			tap_skip "$phase: the $pack pack counted no violation" \
+				"its counters include the known false alarms above"
+		else
+			tap_is "$((v - ${SEEN[$pack]}))" 0 "$phase: the $pack pack counted no violation"
+		fi
 		if [ "$v" -ne "${SEEN[$pack]}" ]; then
 			jq -c --arg p "$pack" '.packs[] | select(.pack == $p) |
 				[.rules[] | select(.violations > 0)]' "$TMP/status" | tap_diag_stdin

@@ -16,6 +16,13 @@
 # vm-timeout: 420
 set -u
 . "$(dirname "$0")/real_lib.sh"
+
+# Known false alarm (open): null_free_device_storage() calls the driver's own
+# null_free_page(), which tail-jumps into kfree(), which tail-jumps on into
+# the slab's unlock: the driver's return address is still on the stack, and
+# the call it made targets its own function, so the unlock is blamed on it.
+KNOWN_FALSE_ALARMS='.rule == "unlock_not_held" and (.site | startswith("null_free_device_storage+"))'
+KNOWN_ISSUE="a tail jump through a driver function and then a kernel function"
 DRIVERS="null_blk brd loop"
 NULLB_OPTS="queue_mode=2 nr_devices=1 gb=1 memory_backed=1"
 BRD_OPTS="rd_nr=1 rd_size=262144"
