@@ -13,7 +13,7 @@
 # the drivers allocated before: the rules that need an observed load
 # (free_not_allocated, the leak rules at module exit) apply only from the
 # first reload on.
-# vm-timeout: 420
+# vm-timeout: 700
 set -u
 . "$(dirname "$0")/real_lib.sh"
 

@@ -17,7 +17,7 @@
 # the drivers allocated before: the rules that need an observed load
 # (free_not_allocated, the leak rules at module exit) apply only from the
 # first reload on.
-# vm-timeout: 480
+# vm-timeout: 800
 set -u
 . "$(dirname "$0")/real_lib.sh"
 
