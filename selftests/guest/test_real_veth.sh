@@ -9,7 +9,7 @@
 # what it allocated before: the rules that need an observed load
 # (free_not_allocated, the leak rules at module exit) apply only from the
 # first reload on.  The pair itself is created after the packs are loaded.
-# vm-timeout: 240
+# vm-timeout: 400
 set -u
 . "$(dirname "$0")/real_lib.sh"
 SECONDS_OF_TRAFFIC=30
