@@ -75,9 +75,23 @@ for cycle in $(seq "$CYCLES"); do
 done
 dmesg_since "$TMP/dmesg"
 
-# report KEY NAME: one check that KEY raised nothing, with its events if it did
+# Known false alarms of the core pack (open), by case: reported as skips
+# that name the cause, until the rules or the runtime handle them.
+declare -A KNOWN=(
+	[hand_over_hand_irqsave]="double_lock: a lock retaken irqsave in a hand-over-hand walk"
+	[kfree_rcu]="unlock_not_held: slab unlock reached through kfree_rcu's tail calls"
+	[atomic_dec_and_lock]="unlock_not_held: the lock is taken inside the kernel's _atomic_dec_and_lock"
+	[kasprintf]="free_not_allocated: kvasprintf's caller argument is kasprintf, not the driver"
+	[unload]="leaked_memory: kvfree_rcu with one argument is not seen as a free"
+)
+
+# report KEY NAME [CASE]: one check that KEY raised nothing, with its events if it did
 report() {
-	tap_is "${SILENT[$1]}" 0 "$2"
+	if [ "${SILENT[$1]}" != 0 ] && [ -n "${KNOWN[${3:-$1}]:-}" ]; then
+		tap_skip "$2" "known false alarm: ${KNOWN[${3:-$1}]}"
+	else
+		tap_is "${SILENT[$1]}" 0 "$2"
+	fi
 	if [ -s "$TMP/$1.events" ]; then
 		jq -c '{rule, driver, api, site, message, notes, count}' "$TMP/$1.events" | sort -u |
 			tap_diag_stdin
@@ -89,7 +103,7 @@ for d in "${DRIVERS[@]}"; do
 	i=0
 	for name in ${CASES[$d]}; do
 		i=$((i + 1))
-		report "$d.$i" "$d case $i, $name: $((CYCLES * FIRES)) runs raise nothing"
+		report "$d.$i" "$d case $i, $name: $((CYCLES * FIRES)) runs raise nothing" "$name"
 		tap_ok "$d case $i, $name: the monitors saw its calls (${CALLS[$d.$i]})" \
 			test "${CALLS[$d.$i]}" -gt 0
 	done
