@@ -118,11 +118,12 @@ static int __maybe_unused dg_start_on_cpu(struct dg_bound *b, unsigned int cpu)
  * Wait for a thread dg_start_on_cpu() started; its function's return value.
  *
  * Two kernel helpers are avoided on purpose, because their last call is a
- * tail jump that the monitors attribute to the helper's caller, the driver:
- * complete(), whose spin_unlock_irqrestore() would look like the release of
- * a lock the driver never took, and the final put_task_struct(), whose
- * kmem_cache_free() would look like a free of memory it never allocated.
- * So the wait polls, and kthread_stop() drops the last reference.
+ * tail jump that a monitor judging the caller by the return address alone
+ * puts on the driver: complete(), whose spin_unlock_irqrestore() looks like
+ * the release of a lock the driver never took, and the final
+ * put_task_struct(), whose kmem_cache_free() looks like a free of memory it
+ * never allocated.  The test drivers make no call their tests do not
+ * expect: the wait polls, and kthread_stop() drops the last reference.
  */
 static int __maybe_unused dg_join(struct dg_bound *b)
 {
