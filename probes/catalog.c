@@ -158,6 +158,10 @@ const struct dg_api dg_apis[] = {
 	{ "dev_kfree_skb_irq", P("skb"), T(PTR), DG_T_VOID, 0, { SAME("__dev_kfree_skb_irq") } },
 	{ "napi_consume_skb", P("skb", "budget"), T(PTR, I), DG_T_VOID, 0,
 		{ SAME("napi_consume_skb") } },
+	/* socket buffers a driver hands on to the stack, which then owns them */
+	{ "netif_rx", P("skb"), T(PTR), I, 0, { SAME("__netif_rx"), SAME("netif_rx") } },
+	{ "netif_receive_skb", P("skb"), T(PTR), I, 0, { SAME("netif_receive_skb") } },
+	{ "napi_gro_receive", P("napi", "skb"), T(PTR, PTR), I, 0, { SAME("napi_gro_receive") } },
 	/* block multi-queue */
 	{ "blk_mq_start_request", P("rq"), T(PTR), DG_T_VOID, 0, { SAME("blk_mq_start_request") } },
 	{ "blk_mq_end_request", P("rq", "error"), T(PTR, I), DG_T_VOID, 0,
