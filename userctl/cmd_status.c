@@ -49,6 +49,49 @@ static int count_links(const char *pack)
 	return n;
 }
 
+/*
+ * Runs of @pack's programs the kernel skipped because the same program was
+ * already running on that CPU: an interrupt hit it, or, with full
+ * preemption, its task was preempted inside it.  The monitor never sees
+ * those calls, so a nonzero value means events may be missing.
+ */
+static __u64 skipped_by_kernel(const char *pack)
+{
+	char path[256], link_path[512];
+	struct dirent *ent;
+	__u64 total = 0;
+	DIR *d;
+
+	dg_pin_path(path, sizeof(path), pack, "links");
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((ent = readdir(d))) {
+		struct bpf_link_info link = { 0 };
+		struct bpf_prog_info prog = { 0 };
+		__u32 len = sizeof(link);
+		int link_fd, prog_fd;
+
+		if (ent->d_name[0] == '.')
+			continue;
+		snprintf(link_path, sizeof(link_path), "%s/%s", path, ent->d_name);
+		link_fd = bpf_obj_get(link_path);
+		if (link_fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(link_fd, &link, &len)) {
+			prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
+			len = sizeof(prog);
+			if (prog_fd >= 0 && !bpf_obj_get_info_by_fd(prog_fd, &prog, &len))
+				total += prog.recursion_misses;
+			if (prog_fd >= 0)
+				close(prog_fd);
+		}
+		close(link_fd);
+	}
+	closedir(d);
+	return total;
+}
+
 /* Sum per-CPU counter @id of @pack into @sum. */
 static int read_counter(int fd, __u32 id, __u64 *sum)
 {
@@ -97,12 +140,14 @@ static __u64 fired(int hits_fd, const struct dg_pack_meta *m)
 	return total;
 }
 
-static void print_counters(int counters_fd, __u64 violations)
+static void print_counters(int counters_fd, __u64 violations, __u64 skipped)
 {
 	if (dg_opts.json)
-		printf("\"violations\":%llu", (unsigned long long)violations);
+		printf("\"violations\":%llu,\"skipped_by_kernel\":%llu",
+		       (unsigned long long)violations, (unsigned long long)skipped);
 	else
-		printf(" violations=%llu", (unsigned long long)violations);
+		printf(" violations=%llu skipped_by_kernel=%llu", (unsigned long long)violations,
+		       (unsigned long long)skipped);
 	for (__u32 id = 0; counters_fd >= 0 && id < DG_NR_COUNTERS; id++) {
 		__u64 sum;
 
@@ -156,7 +201,7 @@ static int print_pack(const char *pack, void *ctx)
 	}
 	print_drivers(drivers_fd);
 	printf(dg_opts.json ? "],\"counters\":{" : "\n  counters:");
-	print_counters(counters_fd, fired(hits_fd, &meta));
+	print_counters(counters_fd, fired(hits_fd, &meta), skipped_by_kernel(pack));
 	printf(dg_opts.json ? "},\"rules\":[" : "\n  rules:\n");
 	print_rules(hits_fd, &meta);
 	printf(dg_opts.json ? "]}" : "");

@@ -54,11 +54,10 @@ driver_loaded() {
 	done
 }
 
-# bpf_recursion_misses: runs of drvguard programs the kernel skipped because
-# the same program was already running on that CPU (an irq hit it)
-bpf_recursion_misses() {
-	bpftool prog show -j 2>/dev/null |
-		jq '[.[] | select(.name | startswith("dg_")) | .recursion_misses // 0] | add // 0'
+# skipped_by_kernel: runs of drvguard programs the kernel skipped because
+# the same program was already running on that CPU, over all loaded packs
+skipped_by_kernel() {
+	"$DRVGUARD" -j status | jq '[.packs[].counters.skipped_by_kernel] | add // 0'
 }
 
 # check_clean PHASE: nothing was reported since the previous check: no event
@@ -93,7 +92,7 @@ check_clean() {
 		tap_diag "the first of each in full:"
 		jq -c -s 'group_by([.pack, .rule, .driver, .site, .context]) | .[][0]' \
 			"$TMP/events" | tap_diag_stdin
-		tap_diag "bpf program runs skipped by the kernel's recursion guard: $(bpf_recursion_misses)"
+		tap_diag "bpf program runs skipped by the kernel's recursion guard: $(skipped_by_kernel)"
 	fi
 	status_json > /dev/null
 	for pack in "${PACKS[@]}"; do
