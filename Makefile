@@ -32,6 +32,7 @@ PACKS		:= $(patsubst rules/packs/%.rules,$(OUTPUT)/packs/%.o,$(wildcard rules/pa
 UNIT_TESTS	:= $(patsubst selftests/unit/%.c,$(OUTPUT)/unit/%,$(wildcard selftests/unit/test_*.c))
 TEST_MODULES	:= $(OUTPUT)/modules/.built
 FUZZER		:= $(OUTPUT)/fuzz/fuzz_rules
+RECOVERY_MODULE	:= $(OUTPUT)/recovery/drvguard_recover.ko
 
 ifeq ($(V),1)
 	Q =
@@ -46,7 +47,7 @@ endif
 .SECONDARY:
 .PHONY: all deps check demo bench clean unit-tests modules install uninstall
 
-all: $(OUTPUT)/drvguard $(PACKS) $(TEST_MODULES) $(UNIT_TESTS) $(FUZZER)
+all: $(OUTPUT)/drvguard $(PACKS) $(RECOVERY_MODULE) $(TEST_MODULES) $(UNIT_TESTS) $(FUZZER)
 
 deps:
 	$(Q)scripts/install-deps
@@ -88,7 +89,7 @@ $(OUTPUT)/rules/%.o: rules/%.c rules/rulec.h probes/catalog.h | $(OUTPUT)/rules
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUTPUT)/probes/%.o: probes/%.c probes/catalog.h | $(OUTPUT)/probes
+$(OUTPUT)/probes/%.o: probes/%.c probes/catalog.h bpf/recovery_abi.h | $(OUTPUT)/probes
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -108,7 +109,7 @@ FUZZ_SRCS	:= $(filter-out rules/compile.c,$(wildcard rules/*.c)) probes/catalog.
 $(FUZZER): selftests/fuzz/fuzz_rules.c $(FUZZ_SRCS) rules/rulec.h probes/catalog.h | $(OUTPUT)/fuzz
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Irules selftests/fuzz/fuzz_rules.c $(FUZZ_SRCS) -o $@
+		-Irules -Ibpf selftests/fuzz/fuzz_rules.c $(FUZZ_SRCS) -o $@
 
 # Host-side unit tests link the pieces of the command that need no kernel.
 UNIT_OBJS	:= $(patsubst %,$(OUTPUT)/userctl/%.o,json kmodules ksyms report pack_meta) \
@@ -126,7 +127,13 @@ $(TEST_MODULES): $(wildcard selftests/drivers/*) $(KBUILD)/.prepared scripts/kbu
 	$(Q)scripts/kbuild-modules selftests/drivers $(OUTPUT)/modules
 	$(Q)touch $@
 
-modules: $(TEST_MODULES)
+modules: $(TEST_MODULES) $(RECOVERY_MODULE)
+
+# The recovery module, sharing bpf/recovery_abi.h with the monitors.
+$(RECOVERY_MODULE): $(wildcard recovery/*) bpf/recovery_abi.h $(KBUILD)/.prepared \
+		scripts/kbuild-modules
+	$(call msg,MODULES,recovery)
+	$(Q)KCFLAGS=-I$(CURDIR)/bpf scripts/kbuild-modules recovery $(OUTPUT)/recovery
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
@@ -182,6 +189,10 @@ endif
 ifneq ($(PACK_LIBS),)
 	$(Q)$(INSTALL) -D -m 644 -t $(DESTDIR)$(DATADIR)/rules/lib $(PACK_LIBS)
 endif
+ifneq ($(wildcard $(RECOVERY_MODULE)),)
+	$(call msg,INSTALL,$(DESTDIR)$(LIBDIR)/drvguard_recover.ko)
+	$(Q)$(INSTALL) -D -m 644 $(RECOVERY_MODULE) $(DESTDIR)$(LIBDIR)/drvguard_recover.ko
+endif
 ifneq ($(PACK_OBJS),)
 	$(call msg,INSTALL,$(DESTDIR)$(LIBDIR)/packs/)
 	$(Q)$(INSTALL) -D -m 644 -t $(DESTDIR)$(LIBDIR)/packs $(PACK_OBJS)
@@ -189,7 +200,7 @@ endif
 
 # Removes only what install puts there; the directories go when left empty.
 UNINSTALL_FILES	:= $(SBINDIR)/drvguard $(MAN8DIR)/drvguard.8 $(COMPLETIONDIR)/drvguard \
-		   $(UNITDIR)/drvguard.service $(LIBDIR)/drvguard-boot \
+		   $(UNITDIR)/drvguard.service $(LIBDIR)/drvguard-boot $(LIBDIR)/drvguard_recover.ko \
 		   $(DOCDIR)/drvguard.conf.example \
 		   $(addprefix $(DATADIR)/include/,$(notdir $(RUNTIME_HDRS))) \
 		   $(addprefix $(DATADIR)/rules/packs/,$(notdir $(PACK_SRCS))) \

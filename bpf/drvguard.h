@@ -82,8 +82,10 @@ struct dg_event {
 	__u32 count;		/* violations this event stands for: 1 + those aggregated into it */
 	char comm[DG_COMM_LEN];
 	__u64 base;		/* the driver's text base then, to symbolize after it is gone */
+	__u32 recovery;		/* enum dg_recovery_outcome (recovery_abi.h) of the rule's action */
+	__u32 pad;
 };
-#define DG_EVENT_SIZE		136
+#define DG_EVENT_SIZE		144
 
 /* Per-CPU monitor counters, summed by `drvguard status`. */
 enum dg_counter {
@@ -95,6 +97,8 @@ enum dg_counter {
 	DG_CNT_CONTENDED,	/* state update skipped: nested program on the CPU */
 	DG_CNT_OBJECT_OVERFLOW,	/* object not tracked: its table neighbourhood was full */
 	DG_CNT_AGGREGATED,	/* violations folded into a later event of the same site */
+	DG_CNT_RECOVERED,	/* recovery actions carried out */
+	DG_CNT_NOT_RECOVERED,	/* recovery actions refused (not recoverable) or not implemented */
 	DG_NR_COUNTERS,
 };
 

@@ -106,7 +106,8 @@ static __always_inline void dg_report_to_log(struct dg_frame *f, const char *rul
 }
 
 static __always_inline void dg_report(struct dg_frame *f, __u32 rule, const __u64 *fields,
-				      __u32 nr_fields, __u32 id_mask, const char *fatal)
+				      __u32 nr_fields, __u32 id_mask, const char *fatal,
+				      __u32 recovery)
 {
 	struct dg_event *e;
 	__u64 *hits = bpf_map_lookup_elem(&rule_hits, &rule);
@@ -136,6 +137,8 @@ static __always_inline void dg_report(struct dg_frame *f, __u32 rule, const __u6
 	e->cpu = bpf_get_smp_processor_id();
 	e->nr_fields = nr_fields;
 	e->count = count;
+	e->recovery = recovery;
+	e->pad = 0;
 	{
 		__u32 key = f->driver;
 		struct dg_driver *d = bpf_map_lookup_elem(&drivers, &key);

@@ -8,7 +8,8 @@
  * condition is a violation.
  *
  * Before including this file the pack defines DG_HELD_MASKS, the held
- * states of each of its resources.
+ * states of each of its resources, and DG_NR_CATALOG_APIS and
+ * DG_API_LOCK_KINDS, how each catalog API takes a lock (recover.bpf.h).
  */
 #ifndef RUNTIME_BPF_H
 #define RUNTIME_BPF_H
@@ -25,6 +26,7 @@
 #include "objects.bpf.h"
 #include "report.bpf.h"
 #include "entry.bpf.h"
+#include "recover.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

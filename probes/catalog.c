@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "recovery_abi.h"
 
 #define P(...)		{ __VA_ARGS__ }
 #define T(...)		{ __VA_ARGS__ }
@@ -292,4 +293,30 @@ int dg_recover_find(const char *name)
 		if (!strcmp(dg_recover_actions[i], name))
 			return i;
 	return -1;
+}
+
+/* How each lock-taking API takes its lock, for the unlock_around action. */
+static const struct {
+	const char *api;
+	enum dg_lock_kind kind;
+} lock_kinds[] = {
+	{ "spin_lock", DG_LOCK_SPIN },		{ "spin_trylock", DG_LOCK_SPIN },
+	{ "spin_lock_bh", DG_LOCK_SPIN_BH },	{ "spin_trylock_bh", DG_LOCK_SPIN_BH },
+	{ "spin_lock_irq", DG_LOCK_SPIN_IRQ },	{ "spin_lock_irqsave", DG_LOCK_SPIN_IRQSAVE },
+	{ "read_lock", DG_LOCK_READ },		{ "read_trylock", DG_LOCK_READ },
+	{ "read_lock_bh", DG_LOCK_READ_BH },	{ "read_lock_irq", DG_LOCK_READ_IRQ },
+	{ "read_lock_irqsave", DG_LOCK_READ_IRQSAVE },
+	{ "write_lock", DG_LOCK_WRITE },	{ "write_trylock", DG_LOCK_WRITE },
+	{ "write_lock_bh", DG_LOCK_WRITE_BH },	{ "write_lock_irq", DG_LOCK_WRITE_IRQ },
+	{ "write_lock_irqsave", DG_LOCK_WRITE_IRQSAVE },
+};
+
+int dg_api_lock_kind(unsigned int id)
+{
+	const struct dg_api *api = dg_api_by_id(id);
+
+	for (size_t i = 0; api && i < sizeof(lock_kinds) / sizeof(lock_kinds[0]); i++)
+		if (!strcmp(lock_kinds[i].api, api->name))
+			return lock_kinds[i].kind;
+	return DG_LOCK_NONE;
 }

@@ -113,6 +113,8 @@ extern const struct dg_constant dg_constants[];
 extern const size_t dg_nr_constants;
 const struct dg_constant *dg_constant_find(const char *name);
 
+/* The enum dg_lock_kind (bpf/recovery_abi.h) API @id takes its lock with, or DG_LOCK_NONE. */
+int dg_api_lock_kind(unsigned int id);
 /* Recovery actions a rule's `recover` clause may name (recovery/ implements them). */
 extern const char *const dg_recover_actions[];
 int dg_recover_find(const char *name);

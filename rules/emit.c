@@ -35,6 +35,7 @@ struct gen {
 	/* binding slot -> logical parameter of the handler's API (by-name bindings move) */
 	int param[DG_MAX_PARAMS];
 	const struct rc_lowered *low;
+	bool relocks;		/* the pack has unlock_around rules: call programs relock */
 };
 
 /* Map the bindings of @ev onto the parameters of catalog API @api (or entry class). */
@@ -369,6 +370,22 @@ static uint32_t identity_mask(const struct rc_rule *r)
 	return mask;
 }
 
+/* Whether @r releases locks around its (call) event: its API programs get a relock twin. */
+static bool is_unlock_around(const struct rc_rule *r)
+{
+	return r->recover && !strcmp(r->recover, "unlock_around") && r->ev.kind == EV_CALL;
+}
+
+/* The C that carries out @r's recovery action (recover.bpf.h) and yields its outcome. */
+static const char *recovery_c(const struct rc_rule *r)
+{
+	if (!r->recover)
+		return "DG_RECOVERY_NONE";
+	if (is_unlock_around(r))
+		return "dg_unlock_around(fp)";
+	return "dg_recover_unimplemented()";
+}
+
 static void emit_report(struct gen *g, const struct rc_rule *r)
 {
 	for (int i = 0; i < r->nr_fields; i++)
@@ -379,12 +396,13 @@ static void emit_report(struct gen *g, const struct rc_rule *r)
 		fprintf(g->out, "%s(__u64)", i ? ", " : " ");
 		expr_c(g, r->fields[i], g->out);
 	}
+	fprintf(g->out, " };\n%s__u32 recovery = %s;\n\n", g->indent, recovery_c(r));
 	if (r->fatal)
-		fprintf(g->out, " };\n\n%sdg_report(fp, %d, fields, %d, 0x%xu, dg_rule_%d);\n",
+		fprintf(g->out, "%sdg_report(fp, %d, fields, %d, 0x%xu, dg_rule_%d, recovery);\n",
 			g->indent, r->id, r->nr_fields, identity_mask(r), r->id);
 	else
-		fprintf(g->out, " };\n\n%sdg_report(fp, %d, fields, %d, 0x%xu, NULL);\n", g->indent,
-			r->id, r->nr_fields, identity_mask(r));
+		fprintf(g->out, "%sdg_report(fp, %d, fields, %d, 0x%xu, NULL, recovery);\n",
+			g->indent, r->id, r->nr_fields, identity_mask(r));
 }
 
 /* The body of one rule, for the frame `fp` (and the entry `ent` of an `each`). */
@@ -519,6 +537,9 @@ static void emit_frame_setup(struct gen *g, const struct rc_handler *h, int sym)
 			"\t\treturn 0;\n", h->nr_params, h->kind == EV_RETURN ? "true" : "false",
 			held, object, dg_apis[h->target].caller_param,
 			counts_call(g, h) ? "true" : "false");
+		if (g->relocks && h->kind == EV_CALL)
+			/* locks released around a blocking call whose fexit the kernel skipped */
+			fprintf(g->out, "\tif (fp->driver >= 0)\n\t\tdg_recover_relock();\n");
 		return;
 	}
 	hook = &entry_hooks[h->target][h->kind == EV_LEAVE];
@@ -579,6 +600,47 @@ static void emit_handler(struct gen *g, const struct rc_handler *h)
 	}
 }
 
+/*
+ * The APIs whose calls some unlock_around rule may release locks around:
+ * each gets a relock program on its return (fexit), retaking the locks.
+ */
+static void relock_apis(const struct rc_program *prog, bool *relock)
+{
+	memset(relock, 0, dg_nr_apis * sizeof(*relock));
+	for (struct rc_rule *r = prog->rules; r; r = r->next)
+		if (is_unlock_around(r))
+			for (int i = 0; i < r->ev.nr_apis; i++)
+				relock[r->ev.apis[i]] = true;
+}
+
+static int api_nr_symbols(int api)
+{
+	int n = 0;
+
+	while (n < DG_MAX_SYMBOLS && dg_apis[api].symbols[n].name)
+		n++;
+	return n;
+}
+
+static void relock_program_name(char *buf, size_t size, int api, int sym)
+{
+	snprintf(buf, size, "dg_relock_%s", dg_apis[api].name);
+	if (sym > 0)
+		snprintf(buf + strlen(buf), size - strlen(buf), "__s%d", sym);
+}
+
+static void emit_relock_programs(const bool *relock, FILE *out)
+{
+	char name[96];
+
+	for (size_t api = 0; api < dg_nr_apis; api++)
+		for (int sym = 0; relock[api] && sym < api_nr_symbols(api); sym++) {
+			relock_program_name(name, sizeof(name), api, sym);
+			fprintf(out, "SEC(\"fexit\")\nint %s(void *ctx)\n{\n"
+				"\tdg_recover_relock();\n\treturn 0;\n}\n\n", name);
+		}
+}
+
 static const char *root_path(const struct rc_program *prog)
 {
 	for (struct rc_file *f = prog->files; f; f = f->next)
@@ -591,6 +653,13 @@ int rc_emit_c(const struct rc_program *prog, const struct rc_lowered *low, FILE 
 {
 	struct gen g = { .out = out, .low = low };
 	int masks[RC_MAX_RESOURCES] = { 0 };
+	bool *relock = calloc(dg_nr_apis, sizeof(*relock));
+
+	if (!relock)
+		return -1;
+	relock_apis(prog, relock);
+	for (size_t api = 0; api < dg_nr_apis; api++)
+		g.relocks |= relock[api];
 
 	for (struct rc_resource *r = prog->resources; r; r = r->next)
 		if (r->id < RC_MAX_RESOURCES)
@@ -601,6 +670,9 @@ int rc_emit_c(const struct rc_program *prog, const struct rc_lowered *low, FILE 
 	fprintf(out, "#define DG_HELD_MASKS { ");
 	for (int i = 0; i < RC_MAX_RESOURCES; i++)
 		fprintf(out, "0x%x%s", masks[i], i + 1 < RC_MAX_RESOURCES ? ", " : " }\n");
+	fprintf(out, "#define DG_NR_CATALOG_APIS %zu\n#define DG_API_LOCK_KINDS { ", dg_nr_apis);
+	for (size_t api = 0; api < dg_nr_apis; api++)
+		fprintf(out, "%d%s", dg_api_lock_kind(api), api + 1 < dg_nr_apis ? ", " : " }\n");
 	fprintf(out, "#include \"runtime.bpf.h\"\n\n");
 	for (struct rc_resource *r = prog->resources; r; r = r->next) {
 		fprintf(out, "/* resource %d: %s (%s):", r->id, r->name, r->is_held ? "held" :
@@ -617,6 +689,8 @@ int rc_emit_c(const struct rc_program *prog, const struct rc_lowered *low, FILE 
 	fprintf(out, "\n");
 	for (int i = 0; i < low->nr_handlers; i++)
 		emit_handler(&g, &low->handlers[i]);
+	emit_relock_programs(relock, out);
+	free(relock);
 	return ferror(out) ? -1 : 0;
 }
 
@@ -661,6 +735,7 @@ int rc_emit_meta(const struct rc_program *prog, const struct rc_lowered *low, FI
 {
 	static const char *const severities[] = { "error", "warning", "info" };
 	char name[96], buf[32];
+	bool *relock;
 
 	fprintf(out, "drvguard-pack 1\ncatalog %016llx\npack %s\ndescription ",
 		dg_catalog_fingerprint(), prog->pack_name);
@@ -698,6 +773,16 @@ int rc_emit_meta(const struct rc_program *prog, const struct rc_lowered *low, FI
 				dg_apis[h->target].name : dg_entries[h->target].name, sym);
 		}
 	}
+	relock = calloc(dg_nr_apis, sizeof(*relock));
+	if (!relock)
+		return -1;
+	relock_apis(prog, relock);
+	for (size_t api = 0; api < dg_nr_apis; api++)
+		for (int sym = 0; relock[api] && sym < api_nr_symbols(api); sym++) {
+			relock_program_name(name, sizeof(name), api, sym);
+			fprintf(out, "program %s return %s %d\n", name, dg_apis[api].name, sym);
+		}
+	free(relock);
 	fprintf(out, "program dg_rt_module_init runtime do_init_module\n");
 	fprintf(out, "program dg_rt_module_init_done runtime do_init_module\n");
 	fprintf(out, "program dg_rt_module_free runtime free_module\n");
