@@ -39,12 +39,14 @@
 #include "main.h"
 #include "pack_object.h"
 #include "pack_pins.h"
+#include "recovery_module.h"
 
 #define DG_MAX_LINKS	256
 
 /* Maps every command reading a loaded pack needs, pinned by these names. */
 static const char *const pinned_maps[] = {
 	"events", "drivers", "counters", "held", "objects", "meta", "rule_hits", "aggregate",
+	"recovery",
 };
 
 struct dg_link {
@@ -301,6 +303,15 @@ static int fill_meta(struct dg_load *ld)
 	return 0;
 }
 
+/* A pack whose rules release locks around blocking calls calls the module's kfuncs. */
+static bool needs_recovery_module(const struct dg_pack_meta *m)
+{
+	for (int i = 0; i < m->nr_programs; i++)
+		if (!strncmp(m->programs[i].name, "dg_relock_", strlen("dg_relock_")))
+			return true;
+	return false;
+}
+
 static int load_and_scope(struct dg_load *ld)
 {
 	size_t size;
@@ -323,6 +334,14 @@ static int load_and_scope(struct dg_load *ld)
 		return -DG_EXIT_ERROR;
 	}
 	*nr_cpus = libbpf_num_possible_cpus();
+	if (needs_recovery_module(&ld->pack.meta)) {
+		err = dg_recovery_module_ensure();
+		if (err) {
+			elog("pack '%s' recovers by unlock_around and needs the recovery module",
+			     ld->pack.meta.name);
+			return -DG_EXIT_KERNEL;
+		}
+	}
 	err = bpf_object__load(ld->pack.obj);
 	if (err) {
 		elog("the kernel rejected pack '%s': %s (rerun with -d for the verifier log)",

@@ -29,6 +29,8 @@ static const char *const counter_names[DG_NR_COUNTERS] = {
 	[DG_CNT_MIGRATED] = "migrated",
 	[DG_CNT_CONTENDED] = "contended",
 	[DG_CNT_OBJECT_OVERFLOW] = "untracked_objects",
+	[DG_CNT_RECOVERED] = "recovered",
+	[DG_CNT_NOT_RECOVERED] = "not_recovered",
 	[DG_CNT_AGGREGATED] = "aggregated",
 };
 
@@ -180,6 +182,18 @@ static void print_rules(int hits_fd, const struct dg_pack_meta *m)
 	}
 }
 
+static bool recovery_on(const char *pack)
+{
+	int fd = dg_pin_open(pack, "recovery");
+	__u32 zero = 0, on = 0;
+
+	if (fd >= 0) {
+		bpf_map_lookup_elem(fd, &zero, &on);
+		close(fd);
+	}
+	return on;
+}
+
 static int print_pack(const char *pack, void *ctx)
 {
 	bool *first = ctx;
@@ -193,11 +207,11 @@ static int print_pack(const char *pack, void *ctx)
 	if (dg_opts.json) {
 		printf("%s{", *first ? "" : ",");
 		json_kv_str(stdout, "pack", pack);
-		printf(",\"attach\":\"fentry\",\"probes\":%d,\"recovery\":\"off\",\"drivers\":[",
-		       links);
+		printf(",\"attach\":\"fentry\",\"probes\":%d,\"recovery\":\"%s\",\"drivers\":[",
+		       links, recovery_on(pack) ? "on" : "off");
 	} else {
-		printf("pack %s: %d fentry/fexit/tracepoint probes attached, recovery off\n"
-		       "  drivers:", pack, links);
+		printf("pack %s: %d fentry/fexit/tracepoint probes attached, recovery %s\n"
+		       "  drivers:", pack, links, recovery_on(pack) ? "on" : "off");
 	}
 	print_drivers(drivers_fd);
 	printf(dg_opts.json ? "],\"counters\":{" : "\n  counters:");

@@ -49,6 +49,13 @@ static const struct cmd cmds[] = {
 	{ "status", cmd_status, "status",
 	  "Loaded packs, their drivers, attach mode and counters (violations, drops)." },
 	{ "packs", cmd_packs, "packs", "List the shipped packs and whether each is loaded." },
+	{ "recover", cmd_recover, "recover enable|disable|status [PACK]",
+	  "Switch recovery on or off for PACK, or for every loaded pack.  With recovery\n"
+	  "on, a violated rule's 'recover' action runs before the offending call\n"
+	  "proceeds (unlock_around: the driver's spinlocks and rwlocks are released\n"
+	  "around the blocking call and retaken after it), and the event and the\n"
+	  "recovered/not_recovered counters say what was done.  Packs that recover in\n"
+	  "the kernel load the module drvguard_recover.ko when they load." },
 	{ "help", cmd_help, "help [COMMAND]", "Show help for drvguard or one command." },
 };
 

@@ -48,5 +48,6 @@ int cmd_unload(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_packs(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
 
 #endif /* USERCTL_MAIN_H */

@@ -71,3 +71,21 @@ int dg_include_dirs(char *buf, size_t len)
 	snprintf(buf, len, "%s/../share/drvguard/include", dir);
 	return exists(buf, "runtime.bpf.h") && exists(buf, "vmlinux.h") ? 0 : -ENOENT;
 }
+
+int dg_recovery_module_path(char *buf, size_t len)
+{
+	const char *env = getenv("DRVGUARD_RECOVERY_MODULE");
+	char dir[PATH_MAX];
+
+	if (env) {
+		snprintf(buf, len, "%s", env);
+		return 0;
+	}
+	if (exe_dir(dir, sizeof(dir)))
+		return -ENOENT;
+	snprintf(buf, len, "%s/recovery/drvguard_recover.ko", dir);	/* build tree */
+	if (access(buf, R_OK) == 0)
+		return 0;
+	snprintf(buf, len, "%s/../lib/drvguard/drvguard_recover.ko", dir);
+	return access(buf, R_OK) == 0 ? 0 : -ENOENT;
+}

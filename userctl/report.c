@@ -109,6 +109,29 @@ void dg_report_render(const struct dg_report_ctx *c, const struct dg_meta_rule *
 	buf[n] = '\0';
 }
 
+/* What became of the rule's recovery action, as the report says it; NULL: no action. */
+const char *dg_recovery_outcome_name(__u32 outcome)
+{
+	static const char *const names[DG_NR_RECOVERY_OUTCOMES] = {
+		[DG_RECOVERY_OFF] = "off",
+		[DG_RECOVERY_DONE] = "recovered",
+		[DG_RECOVERY_DONE_ELSEWHERE] = "recovered by another rule",
+		[DG_RECOVERY_NOT_IN_TASK] = "not recoverable: not in process context",
+		[DG_RECOVERY_ATOMIC_OTHERWISE] =
+			"not recoverable: atomic for reasons other than the driver's locks",
+		[DG_RECOVERY_NOTHING_TO_RELEASE] =
+			"not recoverable: no lock of the driver's to release",
+		[DG_RECOVERY_NO_ROOM] = "not recoverable: too many recoveries at once",
+		[DG_RECOVERY_UNCERTAIN] =
+			"not recoverable: the monitor may have missed lock events here",
+		[DG_RECOVERY_UNIMPLEMENTED] = "not recoverable: action not implemented yet",
+	};
+
+	if (outcome == DG_RECOVERY_NONE)
+		return NULL;
+	return outcome < DG_NR_RECOVERY_OUTCOMES && names[outcome] ? names[outcome] : "unknown";
+}
+
 static void print_text(FILE *out, const struct dg_event *e, const struct dg_report_ctx *c,
 		       const struct dg_meta_rule *rule, const char *site)
 {
@@ -131,6 +154,9 @@ static void print_text(FILE *out, const struct dg_event *e, const struct dg_repo
 		dg_report_render(c, rule, e, rule->notes[i], line, sizeof(line));
 		fprintf(out, "  %s\n", line);
 	}
+	if (rule->recover && dg_recovery_outcome_name(e->recovery))
+		fprintf(out, "  recovery %s: %s\n", rule->recover,
+			dg_recovery_outcome_name(e->recovery));
 }
 
 static void print_json(FILE *out, const struct dg_event *e, const struct dg_report_ctx *c,
@@ -176,6 +202,13 @@ static void print_json(FILE *out, const struct dg_event *e, const struct dg_repo
 			json_str(out, line);
 		}
 		fprintf(out, "]");
+		if (rule->recover && dg_recovery_outcome_name(e->recovery)) {
+			fprintf(out, ",\"recovery\":{");
+			json_kv_str(out, "action", rule->recover);
+			fputc(',', out);
+			json_kv_str(out, "outcome", dg_recovery_outcome_name(e->recovery));
+			fprintf(out, "}");
+		}
 	}
 	fprintf(out, "}\n");
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "../bpf/drvguard.h"
+#include "../bpf/recovery_abi.h"
 #include "pack_meta.h"
 
 struct dg_report_ctx {
@@ -34,6 +35,8 @@ const char *dg_report_rule_name(const struct dg_pack_meta *meta, __u32 id, char 
 void dg_report_render(const struct dg_report_ctx *c, const struct dg_meta_rule *rule,
 		      const struct dg_event *e, const char *tmpl, char *buf, size_t len);
 
+/* The report's words for a recovery outcome; NULL for DG_RECOVERY_NONE. */
+const char *dg_recovery_outcome_name(__u32 outcome);
 void dg_report_print(FILE *out, const struct dg_event *e, const struct dg_report_ctx *c,
 		     bool json);
 
