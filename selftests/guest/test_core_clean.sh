@@ -78,7 +78,6 @@ dmesg_since "$TMP/dmesg"
 # Known false alarms of the core pack (open), by case: reported as skips
 # that name the cause, until the rules or the runtime handle them.
 declare -A KNOWN=(
-	[hand_over_hand_irqsave]="double_lock: a lock retaken irqsave in a hand-over-hand walk"
 	[kfree_rcu]="unlock_not_held: slab unlock reached through kfree_rcu's tail calls"
 	[atomic_dec_and_lock]="unlock_not_held: the lock is taken inside the kernel's _atomic_dec_and_lock"
 	[kasprintf]="free_not_allocated: kvasprintf's caller argument is kasprintf, not the driver"
