@@ -12,6 +12,10 @@
  * the update and counts it (DG_CNT_CONTENDED).  Nothing here spins, so
  * nothing here can deadlock inside a lock path.
  *
+ * While recovery has a driver's locks released around a blocking call,
+ * their entries stay, marked released: lookups and counts pass over them,
+ * so another task may take the lock meanwhile, and the relock unmarks them.
+ *
  * Each entry records its holder's pid and context.  A task that sleeps with
  * a lock held (the bug reported here) may wake on another CPU and release it
  * there, and sleeping locks migrate with their holder by design, so lookups
@@ -37,7 +41,8 @@ struct dg_held {
 	__u8 state;
 	__u8 context;
 	__u8 driver;
-	__u32 pad;
+	__u8 released;		/* let go by recovery around a blocking call (recover.bpf.h) */
+	__u8 pad[3];
 };
 
 struct dg_held_set {
@@ -112,7 +117,7 @@ static __always_inline int dg_held_index(struct dg_held_set *set, __u32 res, __u
 		if (i >= set->depth)
 			break;
 		if (set->slot[i].key == key && set->slot[i].res == res &&
-		    dg_held_current(&set->slot[i], cpu))
+		    !set->slot[i].released && dg_held_current(&set->slot[i], cpu))
 			return i;
 	}
 	return -1;
@@ -292,7 +297,8 @@ static __always_inline bool dg_held_counts(const struct dg_held *h, struct dg_he
 {
 	__u32 res = h->res & (DG_MAX_RESOURCES - 1);
 
-	if (!(c->res_mask & (1u << res)) || !(dg_held_masks[res] & (1u << (h->state & 31))))
+	if (!(c->res_mask & (1u << res)) || !(dg_held_masks[res] & (1u << (h->state & 31))) ||
+	    h->released)
 		return false;
 	if (h->context != c->context || h->activation != c->activation)
 		return false;

@@ -18,10 +18,10 @@
 #include "held.bpf.h"
 #include "recovery_abi.h"
 
-extern int dg_recover_begin(void) __ksym;
+extern int dg_recover_begin(__u64 site) __ksym;
 extern int dg_recover_add(__u64 lock, __u32 kind, __u64 flags) __ksym;
 extern int dg_recover_commit(void) __ksym;
-extern void dg_recover_relock(void) __ksym;
+extern int dg_recover_relock(__u64 site) __ksym;
 
 /* Key 0: recovery enabled for this pack; set by `drvguard recover`. */
 struct {
@@ -57,45 +57,143 @@ static __always_inline __u32 dg_recover_unimplemented(void)
 				   DG_RECOVERY_OFF);
 }
 
+/* Whether held entry @h is a lock unlock_around may release for @fp's task. */
+static __always_inline __u32 dg_releasable(const struct dg_held *h, struct dg_frame *fp,
+					   __u32 cpu)
+{
+	if (h->driver != fp->driver || h->pid != fp->pid || h->context != DG_CTX_PROCESS ||
+	    h->released || !dg_held_current(h, cpu) || h->api >= DG_NR_CATALOG_APIS)
+		return DG_LOCK_NONE;
+	if (!(dg_held_masks[h->res & (DG_MAX_RESOURCES - 1)] & (1u << (h->state & 31))))
+		return DG_LOCK_NONE;
+	return dg_api_lock_kinds[h->api];
+}
+
+/* Entries marked released, over all CPUs: relock scans for them only when some are. */
+__s64 dg_released_live;
+
+struct dg_unrelease {
+	__u32 pid;
+	__u32 left;	/* entries still to unmark */
+};
+
+/* Unmark @u->pid's released entries on @cpu; the task may have woken elsewhere. */
+static long dg_unrelease_cpu(__u32 cpu, struct dg_unrelease *u)
+{
+	__u32 zero = 0;
+	struct dg_held_set *set = bpf_map_lookup_percpu_elem(&held, &zero, cpu);
+
+	if (!set || !dg_set_claim(set))
+		return 0;
+	for (int i = 0; i < DG_MAX_HELD; i++) {
+		if (i >= set->depth)
+			break;
+		if (set->slot[i].released && set->slot[i].pid == u->pid) {
+			set->slot[i].released = 0;
+			__sync_fetch_and_sub(&dg_released_live, 1);
+			u->left--;
+		}
+	}
+	dg_set_release(set);
+	return u->left ? 0 : 1;
+}
+
+struct dg_release_list {
+	__u64 key[DG_RECOVERY_MAX_LOCKS];
+	__u64 flags[DG_RECOVERY_MAX_LOCKS];
+	__u8 kind[DG_RECOVERY_MAX_LOCKS];
+	__u32 n;
+};
+
+/*
+ * Mark the entries unlock_around may release for @fp's task on this CPU
+ * released, outermost first, and list them in @l.  They are marked while
+ * the locks are still held, so that no other task taking one of them after
+ * the release finds a stale holder.  The set is claimed only for this
+ * loop, never across the module's calls: a program preempted there would
+ * make every other program on the CPU skip its updates.
+ */
+static __always_inline bool dg_mark_released(struct dg_frame *fp, struct dg_release_list *l)
+{
+	__u32 zero = 0, cpu = bpf_get_smp_processor_id();
+	struct dg_held_set *set = bpf_map_lookup_elem(&held, &zero);
+
+	if (!set || !dg_set_claim(set))
+		return false;
+	for (int i = 0; i < DG_MAX_HELD; i++) {
+		__u32 kind, n = l->n;
+
+		if (i >= set->depth)
+			break;
+		kind = dg_releasable(&set->slot[i], fp, cpu);
+		if (kind == DG_LOCK_NONE)
+			continue;
+		if (n >= DG_RECOVERY_MAX_LOCKS) {
+			l->n = DG_RECOVERY_MAX_LOCKS + 1;	/* too many: refused below */
+			break;
+		}
+		l->key[n] = set->slot[i].key;
+		l->flags[n] = set->slot[i].value;
+		l->kind[n] = kind;
+		l->n = n + 1;
+		set->slot[i].released = 1;
+		__sync_fetch_and_add(&dg_released_live, 1);
+	}
+	dg_set_release(set);
+	return true;
+}
+
 /*
  * unlock_around: release the spinlocks and rwlocks the current task holds
- * as this driver before the blocking call proceeds; the blocking call's
- * fexit program (dg_relock_*) retakes them.
+ * as this driver before the blocking call at fp->site proceeds; the call's
+ * relock programs retake them.  A refusal unmarks the entries.
  */
 static __always_inline __u32 dg_unlock_around(struct dg_frame *fp)
 {
-	__u32 zero = 0, cpu = bpf_get_smp_processor_id();
-	struct dg_held_set *set;
+	struct dg_unrelease u = { .pid = fp->pid, .left = DG_MAX_HELD };
+	struct dg_release_list l = {};
 	int outcome;
 
 	if (!dg_recovery_enabled())
 		return DG_RECOVERY_OFF;
 	if (fp->context != DG_CTX_PROCESS)
 		return dg_recovery_counted(DG_RECOVERY_NOT_IN_TASK);
-	if (dg_tainted(fp))
+	if (dg_tainted(fp) || !dg_mark_released(fp, &l))
 		return dg_recovery_counted(DG_RECOVERY_UNCERTAIN);
-	set = bpf_map_lookup_elem(&held, &zero);
-	if (!set)
-		return dg_recovery_counted(DG_RECOVERY_UNCERTAIN);
-	outcome = dg_recover_begin();
-	if (outcome)
-		return dg_recovery_counted(outcome);
-	for (int i = 0; i < DG_MAX_HELD; i++) {
-		const struct dg_held *h = &set->slot[i];
-		__u32 kind;
-
-		if (i >= set->depth)
-			break;
-		if (h->driver != fp->driver || h->pid != fp->pid || h->context != DG_CTX_PROCESS ||
-		    !dg_held_current(h, cpu) || h->api >= DG_NR_CATALOG_APIS)
-			continue;
-		if (!(dg_held_masks[h->res & (DG_MAX_RESOURCES - 1)] & (1u << h->state)))
-			continue;
-		kind = dg_api_lock_kinds[h->api];
-		if (kind != DG_LOCK_NONE)
-			dg_recover_add(h->key, kind, h->value);
+	outcome = dg_recover_begin(fp->site);
+	if (!outcome) {
+		for (int i = 0; i < DG_RECOVERY_MAX_LOCKS + 1; i++) {
+			if (i >= l.n)
+				break;
+			/* an overlong list adds one lock too many: the module refuses it */
+			if (i < DG_RECOVERY_MAX_LOCKS)
+				dg_recover_add(l.key[i], l.kind[i], l.flags[i]);
+			else
+				dg_recover_add(0, DG_LOCK_NONE, 0);
+		}
+		outcome = dg_recover_commit();
 	}
-	return dg_recovery_counted(dg_recover_commit());
+	/* "elsewhere": another pack's rule released them; they are released all the same */
+	if (outcome != DG_RECOVERY_DONE && outcome != DG_RECOVERY_DONE_ELSEWHERE && l.n)
+		dg_unrelease_cpu(bpf_get_smp_processor_id(), &u);
+	return dg_recovery_counted(outcome);
+}
+
+/*
+ * The relock programs' body: when the blocking call at fp->site that
+ * unlock_around released locks around returns, retake them.  A call by the
+ * kernel inside it (msleep's schedule) is not the driver's and does not.
+ */
+static __always_inline void dg_relock(struct dg_frame *fp)
+{
+	struct dg_unrelease u = { .pid = fp->pid, .left = DG_MAX_HELD };
+
+	if (fp->driver < 0 || fp->context != DG_CTX_PROCESS)
+		return;
+	dg_recover_relock(fp->site);
+	/* this pack's entries, also when another pack's relock retakes the locks */
+	if (dg_released_live > 0)
+		bpf_loop(nr_cpus, dg_unrelease_cpu, &u, 0);
 }
 
 #endif /* RECOVER_BPF_H */

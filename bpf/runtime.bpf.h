@@ -104,7 +104,7 @@ static __always_inline bool dg_each_held(__u32 i, __u32 res, __u32 mask, struct 
 		return false;
 	h = &set->slot[i];
 	if (h->res != res || !(mask & (1u << (h->state & 31))) || h->context != f->context ||
-	    h->activation != f->activation)
+	    h->activation != f->activation || h->released)
 		return false;
 	if (f->context == DG_CTX_PROCESS && h->pid != f->pid)
 		return false;

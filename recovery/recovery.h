@@ -11,13 +11,18 @@
 
 #include "recovery_abi.h"	/* from bpf/, on the include path (Makefile) */
 
+/* Preemption off around a monitor program (preempt.c); how deep on this CPU. */
+void dg_monitor_enter(void);
+void dg_monitor_exit(void);
+unsigned int dg_monitor_preempt_count(void);
+
 /* Records still open; none once every released lock is retaken. */
 int dg_recover_outstanding(void);
 
 /* kfuncs */
-int dg_recover_begin(void);
+int dg_recover_begin(u64 site);
 int dg_recover_add(u64 lock, u32 kind, u64 flags);
 int dg_recover_commit(void);
-void dg_recover_relock(void);
+int dg_recover_relock(u64 site);
 
 #endif /* DRVGUARD_RECOVERY_H */

@@ -14,8 +14,8 @@
  * preempt count and irq state must be what those locks alone explain (a
  * driver that also disabled preemption or irqs itself, or a kernel caller
  * holding its own lock, cannot be made to sleep legally).  Relock runs from
- * the blocking call's fexit program, and, should the kernel have skipped
- * that program, from the task's next monitored driver call.
+ * the blocking call's fexit programs (two of them, so that the kernel's
+ * recursion guard skipping one does not leave the locks released).
  *
  * Records live in a fixed table claimed by compare-and-swap on the owning
  * task, so nothing here allocates or waits on a lock of its own.
@@ -39,6 +39,7 @@ struct dg_released_lock {
 
 struct dg_record {
 	struct task_struct *task;	/* owner; NULL: free */
+	u64 site;			/* the driver's blocking call the locks are released around */
 	bool committed;			/* the locks are released */
 	bool overflow;			/* more locks than fit: refuse */
 	int nr;
@@ -129,8 +130,11 @@ static void retake(const struct dg_released_lock *l)
 	}
 }
 
-/* Open a record for the current task; 0, or the outcome that ends recovery. */
-int dg_recover_begin(void)
+/*
+ * Open a record for the current task's blocking call at @site; 0, or the
+ * outcome that ends recovery.
+ */
+int dg_recover_begin(u64 site)
 {
 	if (!in_task())
 		return DG_RECOVERY_NOT_IN_TASK;
@@ -141,6 +145,7 @@ int dg_recover_begin(void)
 
 		if (cmpxchg(&rec->task, NULL, current) == NULL) {
 			atomic_inc(&claimed);
+			rec->site = site;
 			rec->committed = false;
 			rec->overflow = false;
 			rec->nr = 0;
@@ -188,6 +193,7 @@ static bool only_these_locks(const struct dg_record *rec)
 			irqs_off = true;
 		}
 	}
+	expect += dg_monitor_preempt_count() * PREEMPT_OFFSET;	/* the calling monitor's own */
 	return preempt_count() == expect && irqs_disabled() == irqs_off;
 }
 
@@ -219,19 +225,27 @@ int dg_recover_commit(void)
 	return DG_RECOVERY_DONE;
 }
 
-/* Retake what was released for the current task, if anything. */
-void dg_recover_relock(void)
+/*
+ * The driver's call at @site returned: retake what was released around it
+ * for the current task.  Returns how many locks were retaken.  A call
+ * inside the blocking one (msleep's schedule) has another site and leaves
+ * them released.
+ */
+int dg_recover_relock(u64 site)
 {
 	struct dg_record *rec;
+	int nr;
 
 	if (!atomic_read(&claimed) || !in_task())
-		return;
+		return 0;
 	rec = record_of(current);
-	if (!rec || !rec->committed)
-		return;
-	for (int i = 0; i < rec->nr; i++)
+	if (!rec || !rec->committed || rec->site != site)
+		return 0;
+	nr = rec->nr;
+	for (int i = 0; i < nr; i++)
 		retake(&rec->lock[i]);
 	record_free(rec);
+	return nr;
 }
 
 int dg_recover_outstanding(void)

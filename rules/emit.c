@@ -35,7 +35,6 @@ struct gen {
 	/* binding slot -> logical parameter of the handler's API (by-name bindings move) */
 	int param[DG_MAX_PARAMS];
 	const struct rc_lowered *low;
-	bool relocks;		/* the pack has unlock_around rules: call programs relock */
 };
 
 /* Map the bindings of @ev onto the parameters of catalog API @api (or entry class). */
@@ -537,9 +536,6 @@ static void emit_frame_setup(struct gen *g, const struct rc_handler *h, int sym)
 			"\t\treturn 0;\n", h->nr_params, h->kind == EV_RETURN ? "true" : "false",
 			held, object, dg_apis[h->target].caller_param,
 			counts_call(g, h) ? "true" : "false");
-		if (g->relocks && h->kind == EV_CALL)
-			/* locks released around a blocking call whose fexit the kernel skipped */
-			fprintf(g->out, "\tif (fp->driver >= 0)\n\t\tdg_recover_relock();\n");
 		return;
 	}
 	hook = &entry_hooks[h->target][h->kind == EV_LEAVE];
@@ -622,9 +618,17 @@ static int api_nr_symbols(int api)
 	return n;
 }
 
-static void relock_program_name(char *buf, size_t size, int api, int sym)
+/*
+ * Two relock programs per symbol: the kernel skips a program already
+ * running on the CPU (a task preempted inside it), and a skipped relock
+ * would leave the driver's locks released; the second retakes nothing when
+ * the first did.
+ */
+#define RELOCK_COPIES	2
+
+static void relock_program_name(char *buf, size_t size, int api, int sym, int copy)
 {
-	snprintf(buf, size, "dg_relock_%s", dg_apis[api].name);
+	snprintf(buf, size, "dg_relock%s_%s", copy ? "2" : "", dg_apis[api].name);
 	if (sym > 0)
 		snprintf(buf + strlen(buf), size - strlen(buf), "__s%d", sym);
 }
@@ -634,11 +638,17 @@ static void emit_relock_programs(const bool *relock, FILE *out)
 	char name[96];
 
 	for (size_t api = 0; api < dg_nr_apis; api++)
-		for (int sym = 0; relock[api] && sym < api_nr_symbols(api); sym++) {
-			relock_program_name(name, sizeof(name), api, sym);
-			fprintf(out, "SEC(\"fexit\")\nint %s(void *ctx)\n{\n"
-				"\tdg_recover_relock();\n\treturn 0;\n}\n\n", name);
-		}
+		for (int sym = 0; relock[api] && sym < api_nr_symbols(api); sym++)
+			for (int copy = 0; copy < RELOCK_COPIES; copy++) {
+				relock_program_name(name, sizeof(name), api, sym, copy);
+				fprintf(out, "SEC(\"fexit\")\nint %s(void *ctx)\n{\n"
+					"\tstruct dg_frame frame, *fp = &frame;\n\n"
+					"\tdg_nest_enter();\n"
+					"\tif (dg_frame_api(ctx, fp, 0, true, 0, 0, %d, false))\n"
+					"\t\tdg_relock(fp);\n\tdg_nest_exit();\n"
+					"\treturn 0;\n}\n\n", name,
+					dg_apis[api].caller_param);
+			}
 }
 
 static const char *root_path(const struct rc_program *prog)
@@ -658,8 +668,6 @@ int rc_emit_c(const struct rc_program *prog, const struct rc_lowered *low, FILE 
 	if (!relock)
 		return -1;
 	relock_apis(prog, relock);
-	for (size_t api = 0; api < dg_nr_apis; api++)
-		g.relocks |= relock[api];
 
 	for (struct rc_resource *r = prog->resources; r; r = r->next)
 		if (r->id < RC_MAX_RESOURCES)
@@ -778,10 +786,12 @@ int rc_emit_meta(const struct rc_program *prog, const struct rc_lowered *low, FI
 		return -1;
 	relock_apis(prog, relock);
 	for (size_t api = 0; api < dg_nr_apis; api++)
-		for (int sym = 0; relock[api] && sym < api_nr_symbols(api); sym++) {
-			relock_program_name(name, sizeof(name), api, sym);
-			fprintf(out, "program %s return %s %d\n", name, dg_apis[api].name, sym);
-		}
+		for (int sym = 0; relock[api] && sym < api_nr_symbols(api); sym++)
+			for (int copy = 0; copy < RELOCK_COPIES; copy++) {
+				relock_program_name(name, sizeof(name), api, sym, copy);
+				fprintf(out, "program %s return %s %d\n", name, dg_apis[api].name,
+					sym);
+			}
 	free(relock);
 	fprintf(out, "program dg_rt_module_init runtime do_init_module\n");
 	fprintf(out, "program dg_rt_module_init_done runtime do_init_module\n");
