@@ -72,10 +72,21 @@ static __always_inline __u64 dg_activation_on(__u32 context, __u32 cpu)
 	return n;
 }
 
+/*
+ * Preemption off for the whole program (recovery/preempt.c says why): a
+ * task preempted inside a program would make the kernel skip that program
+ * for the next task on the CPU.
+ */
+extern void dg_monitor_enter(void) __ksym;
+extern void dg_monitor_exit(void) __ksym;
+
 static __always_inline void dg_nest_enter(void)
 {
 	__u32 zero = 0, context;
-	struct dg_cpu_state *c = bpf_map_lookup_elem(&cpu_state, &zero);
+	struct dg_cpu_state *c;
+
+	dg_monitor_enter();
+	c = bpf_map_lookup_elem(&cpu_state, &zero);
 
 	if (!c)
 		return;
@@ -95,6 +106,7 @@ static __always_inline void dg_nest_exit(void)
 
 	if (c && c->nest)
 		c->nest--;
+	dg_monitor_exit();
 }
 
 /*

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * drvguard_recover: the kernel side of drvguard's recovery.  The BPF
- * monitors decide that a driver broke a rule and, when recovery is enabled
- * for their pack, call these kfuncs to carry out the rule's `recover`
- * action.  The module holds no state between calls other than the locks it
+ * drvguard_recover: the kernel side of drvguard.  The BPF monitors decide
+ * that a driver broke a rule and, when recovery is enabled for their pack,
+ * call these kfuncs to carry out the rule's `recover` action; every monitor
+ * program also runs with preemption off through two of them (preempt.c).  The module holds no state between calls other than the locks it
  * has released for a task, so loading it changes nothing until a monitor
  * calls it, and it cannot be unloaded while a pack using it is loaded (the
  * programs hold a reference on its BTF).
@@ -18,6 +18,8 @@
 #include "recovery.h"
 
 BTF_SET8_START(dg_recover_kfunc_ids)
+BTF_ID_FLAGS(func, dg_monitor_enter)
+BTF_ID_FLAGS(func, dg_monitor_exit)
 BTF_ID_FLAGS(func, dg_recover_begin)
 BTF_ID_FLAGS(func, dg_recover_add)
 BTF_ID_FLAGS(func, dg_recover_commit)

@@ -303,15 +303,6 @@ static int fill_meta(struct dg_load *ld)
 	return 0;
 }
 
-/* A pack whose rules release locks around blocking calls calls the module's kfuncs. */
-static bool needs_recovery_module(const struct dg_pack_meta *m)
-{
-	for (int i = 0; i < m->nr_programs; i++)
-		if (!strncmp(m->programs[i].name, "dg_relock_", strlen("dg_relock_")))
-			return true;
-	return false;
-}
-
 static int load_and_scope(struct dg_load *ld)
 {
 	size_t size;
@@ -334,13 +325,11 @@ static int load_and_scope(struct dg_load *ld)
 		return -DG_EXIT_ERROR;
 	}
 	*nr_cpus = libbpf_num_possible_cpus();
-	if (needs_recovery_module(&ld->pack.meta)) {
-		err = dg_recovery_module_ensure();
-		if (err) {
-			elog("pack '%s' recovers by unlock_around and needs the recovery module",
-			     ld->pack.meta.name);
-			return -DG_EXIT_KERNEL;
-		}
+	/* every pack calls the module's kfuncs (preemption, recovery actions) */
+	err = dg_recovery_module_ensure();
+	if (err) {
+		elog("pack '%s' needs the module %s", ld->pack.meta.name, DG_RECOVERY_MODULE);
+		return -DG_EXIT_KERNEL;
 	}
 	err = bpf_object__load(ld->pack.obj);
 	if (err) {
