@@ -19,6 +19,13 @@ dmesg_mark() { DMESG_START=$(dmesg | wc -l); }
 # dmesg_since FILE: the kernel log since dmesg_mark, into FILE
 dmesg_since() { dmesg | tail -n +"$((DMESG_START + 1))" > "$1"; }
 
+# fire_within SEC MODULE [N]: fire, failing when it takes longer than SEC
+# seconds (a driver left with a lock taken hangs its next trigger)
+fire_within() {
+	timeout "$1" sh -c 'for i in $(seq "$2"); do echo 1 > "/sys/kernel/debug/$1/trigger"; done' \
+		fire "$2" "${3:-1}"
+}
+
 # fire MODULE [N]: write N times (default 1) to the module's debugfs trigger
 fire() {
 	local i

@@ -25,6 +25,8 @@ load_packs() {
 			tap_diag_stdin < "$TMP/load.out"
 		fi
 	done
+	# as in production: a correct driver must not notice recovery either
+	tap_ok "recovery on for $1" "$DRVGUARD" recover enable
 }
 
 # status_json: `drvguard -j status`, also kept in $TMP/status

@@ -118,9 +118,9 @@ complete_words() {
 tap_is "$(complete_words drvguard lo)" "load" "completion: drvguard lo<TAB> is load"
 tap_is "$(complete_words drvguard load --dr)" "--driver" \
 	"completion: drvguard load --dr<TAB> is --driver"
-tap_is "$(complete_words drvguard recover '')" "enable disable" \
-	"completion: drvguard recover <TAB> offers enable and disable"
-tap_is "$(complete_words drvguard -j recover '')" "enable disable" \
+tap_is "$(complete_words drvguard recover '')" "enable disable status" \
+	"completion: drvguard recover <TAB> offers enable, disable and status"
+tap_is "$(complete_words drvguard -j recover '')" "enable disable status" \
 	"completion: a global option before the command changes nothing"
 tap_is "$(complete_words drvguard load '' | tr ' ' '\n' | sort | tr '\n' ' ')" \
 	"core mine.o mine.rules netdev subdir " \
