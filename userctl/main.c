@@ -54,8 +54,8 @@ static const struct cmd cmds[] = {
 	  "on, a violated rule's 'recover' action runs before the offending call\n"
 	  "proceeds (unlock_around: the driver's spinlocks and rwlocks are released\n"
 	  "around the blocking call and retaken after it), and the event and the\n"
-	  "recovered/not_recovered counters say what was done.  Packs that recover in\n"
-	  "the kernel load the module drvguard_recover.ko when they load." },
+	  "recovered/not_recovered counters say what was done.  'load' inserts the\n"
+	  "module drvguard_recover.ko, which carries the actions out." },
 	{ "help", cmd_help, "help [COMMAND]", "Show help for drvguard or one command." },
 };
 
