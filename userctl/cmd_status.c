@@ -34,64 +34,56 @@ static const char *const counter_names[DG_NR_COUNTERS] = {
 	[DG_CNT_AGGREGATED] = "aggregated",
 };
 
-static int count_links(const char *pack)
+/* Recursion misses of the program behind the pinned link @link_path. */
+static __u64 link_misses(const char *link_path)
 {
-	char path[256];
+	struct bpf_link_info link = { 0 };
+	struct bpf_prog_info prog = { 0 };
+	__u32 len = sizeof(link);
+	int link_fd = bpf_obj_get(link_path), prog_fd = -1;
+	__u64 misses = 0;
+
+	if (link_fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(link_fd, &link, &len))
+		prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
+	len = sizeof(prog);
+	if (prog_fd >= 0 && !bpf_obj_get_info_by_fd(prog_fd, &prog, &len))
+		misses = prog.recursion_misses;
+	if (prog_fd >= 0)
+		close(prog_fd);
+	close(link_fd);
+	return misses;
+}
+
+/*
+ * @pack's attached probes, and the runs of their programs the kernel
+ * skipped because the same program was already running on that CPU (an
+ * interrupt hit it, or a preemption in the trampoline around it).  The
+ * monitor never sees those calls: a nonzero count means events may be
+ * missing.
+ */
+static int count_links(const char *pack, __u64 *skipped)
+{
+	char path[256], link_path[512];
 	struct dirent *ent;
 	int n = 0;
 	DIR *d;
 
-	dg_pin_path(path, sizeof(path), pack, "links");
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((ent = readdir(d)))
-		n += ent->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-/*
- * Runs of @pack's programs the kernel skipped because the same program was
- * already running on that CPU: an interrupt hit it, or, with full
- * preemption, its task was preempted inside it.  The monitor never sees
- * those calls, so a nonzero value means events may be missing.
- */
-static __u64 skipped_by_kernel(const char *pack)
-{
-	char path[256], link_path[512];
-	struct dirent *ent;
-	__u64 total = 0;
-	DIR *d;
-
+	*skipped = 0;
 	dg_pin_path(path, sizeof(path), pack, "links");
 	d = opendir(path);
 	if (!d)
 		return 0;
 	while ((ent = readdir(d))) {
-		struct bpf_link_info link = { 0 };
-		struct bpf_prog_info prog = { 0 };
-		__u32 len = sizeof(link);
-		int link_fd, prog_fd;
-
 		if (ent->d_name[0] == '.')
 			continue;
+		n++;
 		snprintf(link_path, sizeof(link_path), "%s/%s", path, ent->d_name);
-		link_fd = bpf_obj_get(link_path);
-		if (link_fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(link_fd, &link, &len)) {
-			prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
-			len = sizeof(prog);
-			if (prog_fd >= 0 && !bpf_obj_get_info_by_fd(prog_fd, &prog, &len))
-				total += prog.recursion_misses;
-			if (prog_fd >= 0)
-				close(prog_fd);
-		}
-		close(link_fd);
+		*skipped += link_misses(link_path);
 	}
 	closedir(d);
-	return total;
+	return n;
 }
 
 /* Sum per-CPU counter @id of @pack into @sum. */
@@ -200,7 +192,8 @@ static int print_pack(const char *pack, void *ctx)
 	int drivers_fd = dg_pin_open(pack, "drivers");
 	int counters_fd = dg_pin_open(pack, "counters");
 	int hits_fd = dg_pin_open(pack, "rule_hits");
-	int links = count_links(pack);
+	__u64 skipped;
+	int links = count_links(pack, &skipped);
 	struct dg_pack_meta meta = { 0 };
 
 	dg_pin_read_meta(pack, &meta);
@@ -215,7 +208,7 @@ static int print_pack(const char *pack, void *ctx)
 	}
 	print_drivers(drivers_fd);
 	printf(dg_opts.json ? "],\"counters\":{" : "\n  counters:");
-	print_counters(counters_fd, fired(hits_fd, &meta), skipped_by_kernel(pack));
+	print_counters(counters_fd, fired(hits_fd, &meta), skipped);
 	printf(dg_opts.json ? "},\"rules\":[" : "\n  rules:\n");
 	print_rules(hits_fd, &meta);
 	printf(dg_opts.json ? "]}" : "");

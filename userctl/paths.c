@@ -34,22 +34,34 @@ static int exists(const char *dir, const char *file)
 	return access(path, R_OK) == 0;
 }
 
-int dg_packs_dir(char *buf, size_t len)
+/*
+ * The path of @env if set; else @build_rel or @installed_rel (relative to
+ * the binary's directory), the first that holds @probe (itself when NULL).
+ */
+static int locate(char *buf, size_t len, const char *env, const char *build_rel,
+		  const char *installed_rel, const char *probe)
 {
-	const char *env = getenv("DRVGUARD_PACKS");
+	const char *rels[] = { build_rel, installed_rel };
 	char dir[PATH_MAX];
 
-	if (env) {
-		snprintf(buf, len, "%s", env);
+	if (getenv(env)) {
+		snprintf(buf, len, "%s", getenv(env));
 		return 0;
 	}
 	if (exe_dir(dir, sizeof(dir)))
 		return -ENOENT;
-	snprintf(buf, len, "%s/packs", dir);		/* build tree: .output/packs */
-	if (exists(buf, "core.o"))
-		return 0;
-	snprintf(buf, len, "%s/../lib/drvguard/packs", dir);	/* PREFIX/sbin -> PREFIX/lib */
-	return exists(buf, "core.o") ? 0 : -ENOENT;
+	for (int i = 0; i < 2; i++) {
+		snprintf(buf, len, "%s/%s", dir, rels[i]);
+		if (probe ? exists(buf, probe) : access(buf, R_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int dg_packs_dir(char *buf, size_t len)
+{
+	/* build tree: .output/packs; installed: PREFIX/sbin -> PREFIX/lib */
+	return locate(buf, len, "DRVGUARD_PACKS", "packs", "../lib/drvguard/packs", "core.o");
 }
 
 int dg_include_dirs(char *buf, size_t len)
@@ -74,18 +86,6 @@ int dg_include_dirs(char *buf, size_t len)
 
 int dg_recovery_module_path(char *buf, size_t len)
 {
-	const char *env = getenv("DRVGUARD_RECOVERY_MODULE");
-	char dir[PATH_MAX];
-
-	if (env) {
-		snprintf(buf, len, "%s", env);
-		return 0;
-	}
-	if (exe_dir(dir, sizeof(dir)))
-		return -ENOENT;
-	snprintf(buf, len, "%s/recovery/drvguard_recover.ko", dir);	/* build tree */
-	if (access(buf, R_OK) == 0)
-		return 0;
-	snprintf(buf, len, "%s/../lib/drvguard/drvguard_recover.ko", dir);
-	return access(buf, R_OK) == 0 ? 0 : -ENOENT;
+	return locate(buf, len, "DRVGUARD_RECOVERY_MODULE", "recovery/drvguard_recover.ko",
+		      "../lib/drvguard/drvguard_recover.ko", NULL);
 }

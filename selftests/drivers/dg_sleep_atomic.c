@@ -8,24 +8,11 @@
 #include <linux/delay.h>
 #include <linux/spinlock.h>
 
+#include "dg_survive_sleep.h"
 #include "dg_trigger.h"
 
 static DEFINE_SPINLOCK(dg_state_lock);
 static unsigned long dg_fired;
-
-/*
- * The scheduler answers "scheduling while atomic" by resetting the preempt
- * count, which would make the spin_unlock() below underflow it and take the
- * test guest down some time later.  Put back what the scheduler dropped, so
- * that the guest survives the bug and the test can look at the reports.
- */
-static void dg_restore_preempt_count(int before)
-{
-	int now = preempt_count();
-
-	if (now < before)
-		preempt_count_add(before - now);
-}
 
 /* noinline: the report must name this function as the call site. */
 static noinline void dg_sleep_atomic_fire(void)

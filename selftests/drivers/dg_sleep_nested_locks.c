@@ -9,21 +9,13 @@
 #include <linux/delay.h>
 #include <linux/spinlock.h>
 
+#include "dg_survive_sleep.h"
 #include "dg_trigger.h"
 
 static DEFINE_SPINLOCK(dg_queue_lock);
 static DEFINE_RWLOCK(dg_table_lock);
 static DEFINE_RWLOCK(dg_stats_lock);
 static unsigned long dg_fired;
-
-/* As in dg_sleep_atomic: survive the scheduler's reset of the preempt count. */
-static void dg_restore_preempt_count(int before)
-{
-	int now = preempt_count();
-
-	if (now < before)
-		preempt_count_add(before - now);
-}
 
 static noinline void dg_sleep_nested_locks_fire(void)
 {

@@ -8,18 +8,11 @@
 #include <linux/delay.h>
 #include <linux/spinlock.h>
 
+#include "dg_survive_sleep.h"
 #include "dg_trigger.h"
 
 static DEFINE_SPINLOCK(dg_state_lock);
 static unsigned long dg_fired;
-
-static void dg_restore_preempt_count(int before)
-{
-	int now = preempt_count();
-
-	if (now < before)
-		preempt_count_add(before - now);
-}
 
 static noinline void dg_sleep_preempt_off_fire(void)
 {
