@@ -32,12 +32,17 @@ static __always_inline __u32 dg_context(void)
 	return DG_CTX_PROCESS;
 }
 
-/* Whether the current code may not sleep: preemption, softirqs or an irq level is held. */
-static __always_inline bool dg_atomic(void)
+/*
+ * Whether the current code may not sleep: preemption, softirqs or an irq
+ * level is held.  @own is how much of the preempt count the monitor
+ * programs running on this CPU hold themselves (they run with preemption
+ * off, bpf/frame.bpf.h), which the driver's code does not.
+ */
+static __always_inline bool dg_atomic(__u32 own)
 {
 	__u32 count = *(int *)bpf_this_cpu_ptr(&__preempt_count);
 
-	return (count & ~DG_PREEMPT_NEED_RESCHED) != 0;
+	return ((count & ~DG_PREEMPT_NEED_RESCHED) - own) != 0;
 }
 
 /* rtnl_mutex is static in net/core/rtnetlink.c: its address comes from kallsyms. */

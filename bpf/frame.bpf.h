@@ -99,6 +99,15 @@ static __always_inline void dg_nest_enter(void)
 	c->nest++;
 }
 
+/* The preempt count the monitor programs running on this CPU hold: one each. */
+static __always_inline __u32 dg_own_preempt_count(void)
+{
+	__u32 zero = 0;
+	struct dg_cpu_state *c = bpf_map_lookup_elem(&cpu_state, &zero);
+
+	return c ? c->nest : 0;
+}
+
 static __always_inline void dg_nest_exit(void)
 {
 	__u32 zero = 0;
@@ -179,7 +188,7 @@ static __always_inline void dg_frame_context(struct dg_frame *f)
 {
 	f->context = dg_context();
 	f->pid = (__u32)bpf_get_current_pid_tgid();
-	f->atomic = dg_atomic();
+	f->atomic = dg_atomic(dg_own_preempt_count());
 	f->activation = dg_activation_on(f->context, bpf_get_smp_processor_id());
 	dg_taint_if_interrupted_bpf(f->context, f->activation);
 }
