@@ -12,11 +12,15 @@
  *   kmalloc       kmalloc(64, GFP_KERNEL) + kfree()
  *   mutex         mutex_lock() + mutex_unlock()
  *   unowned_free  kfree() of memory the kernel allocated for the driver
- *                 (kobject_get_path()), then a new such allocation: to a
- *                 monitor armed before the driver loaded, each kfree() is a
- *                 free_not_allocated violation of its own pointer, so this
- *                 feeds the event pipeline with violations that are not all
- *                 identical.  The memory is valid, so the kernel stays quiet.
+ *                 (kobject_get_path(), a ring of them filled at load), then
+ *                 a new such allocation in its place: to a monitor armed
+ *                 before the driver loaded, each kfree() is a
+ *                 free_not_allocated violation.  drvguard folds identical
+ *                 violations (same rule and call site) into one event per
+ *                 second, so the kfree() goes through DG_BENCH_SITES call
+ *                 sites in turn, more than the monitors' aggregation table
+ *                 holds: this feeds the event pipeline with violations that
+ *                 are not folded.  The memory is valid: the kernel is quiet.
  */
 #ifndef DG_BENCH_H
 #define DG_BENCH_H
@@ -34,6 +38,9 @@
 
 /* Pointers the unowned_free ring keeps: a freed address comes back this many ops later. */
 #define DG_BENCH_RING	16384
+
+/* Distinct kfree() call sites of unowned_free; more than DG_AGG_SLOTS (1024). */
+#define DG_BENCH_SITES	2048
 
 static DEFINE_SPINLOCK(dg_bench_lock);
 static DEFINE_MUTEX(dg_bench_mutex);
@@ -73,12 +80,34 @@ static noinline void dg_bench_mutex_op(unsigned long n)
 	}
 }
 
+/*
+ * One kfree() call site per case.  The store after each call differs from
+ * case to case, so the compiler cannot merge the calls into one.
+ */
+static u8 dg_bench_site_hits[DG_BENCH_SITES];
+#define DG_SITE(i)	case (i): kfree(p); dg_bench_site_hits[(i)]++; break;
+#define DG_SITE4(i)	DG_SITE(i) DG_SITE((i) + 1) DG_SITE((i) + 2) DG_SITE((i) + 3)
+#define DG_SITE16(i)	DG_SITE4(i) DG_SITE4((i) + 4) DG_SITE4((i) + 8) DG_SITE4((i) + 12)
+#define DG_SITE64(i)	DG_SITE16(i) DG_SITE16((i) + 16) DG_SITE16((i) + 32) DG_SITE16((i) + 48)
+#define DG_SITE256(i)	DG_SITE64(i) DG_SITE64((i) + 64) DG_SITE64((i) + 128) DG_SITE64((i) + 192)
+#define DG_SITE1024(i)	DG_SITE256(i) DG_SITE256((i) + 256) DG_SITE256((i) + 512) \
+			DG_SITE256((i) + 768)
+
+static noinline void dg_bench_free_at_site(unsigned int site, void *p)
+{
+	switch (site % DG_BENCH_SITES) {
+	DG_SITE1024(0)
+	DG_SITE1024(1024)
+	}
+}
+
 static noinline int dg_bench_unowned_free(unsigned long n)
 {
 	for (unsigned long i = 0; i < n; i++) {
-		char **slot = &dg_bench_ring[dg_bench_ring_pos++ % DG_BENCH_RING];
+		unsigned int pos = dg_bench_ring_pos++;
+		char **slot = &dg_bench_ring[pos % DG_BENCH_RING];
 
-		kfree(*slot);
+		dg_bench_free_at_site(pos, *slot);
 		*slot = kobject_get_path(&THIS_MODULE->mkobj.kobj, GFP_KERNEL);
 		if (!*slot)
 			return -ENOMEM;
@@ -145,20 +174,35 @@ static const struct file_operations dg_bench_fops = {
 	.llseek = noop_llseek,
 };
 
+static void dg_bench_ring_free(void)
+{
+	for (int i = 0; i < DG_BENCH_RING; i++)
+		kfree(dg_bench_ring[i]);
+}
+
 static int __init dg_bench_init(void)
 {
+	for (int i = 0; i < DG_BENCH_RING; i++) {
+		dg_bench_ring[i] = kobject_get_path(&THIS_MODULE->mkobj.kobj, GFP_KERNEL);
+		if (!dg_bench_ring[i])
+			goto nomem;
+	}
 	dg_bench_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	if (IS_ERR(dg_bench_dir))
+	if (IS_ERR(dg_bench_dir)) {
+		dg_bench_ring_free();
 		return PTR_ERR(dg_bench_dir);
+	}
 	debugfs_create_file("run", 0600, dg_bench_dir, NULL, &dg_bench_fops);
 	return 0;
+nomem:
+	dg_bench_ring_free();
+	return -ENOMEM;
 }
 
 static void __exit dg_bench_exit(void)
 {
 	debugfs_remove_recursive(dg_bench_dir);
-	for (int i = 0; i < DG_BENCH_RING; i++)
-		kfree(dg_bench_ring[i]);
+	dg_bench_ring_free();
 }
 
 module_init(dg_bench_init);
