@@ -17,8 +17,8 @@ trap 'rm -rf "$TMP"' EXIT
 # jq: never colour, the guest's stdout is a terminal
 jq() { command jq -M "$@"; }
 
-# say TEXT...: progress on stderr
-say() { echo "bench: $*" >&2; }
+# say TEXT...: progress on stderr, with the guest's uptime
+say() { echo "bench: [$(cut -d' ' -f1 /proc/uptime)] $*" >&2; }
 
 # smoke_or SMOKE_VALUE FULL_VALUE: the value for this mode
 smoke_or() { if [ "$SMOKE" = 1 ]; then echo "$1"; else echo "$2"; fi; }

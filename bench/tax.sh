@@ -18,7 +18,7 @@ declare -A N=([spin]=$(smoke_or 2000 200000) [kmalloc]=$(smoke_or 500 50000)
 	      [mutex]=$(smoke_or 2000 200000))
 REPS=$(smoke_or 1 3)
 FIO_SECONDS=$(smoke_or 1 10)
-DD_COUNT=$(smoke_or 2000 400000)
+DD_COUNT=$(smoke_or 2000 100000)
 declare -A RUNS		# RUNS[setup.workload]: one result per repetition
 
 # fio_iops: IOPS of FIO_SECONDS of 4 KiB random reads on /dev/nullb0
@@ -49,19 +49,16 @@ measure() {
 
 insmod "$MODULES/dg_bench_bystander.ko" || exit 1
 modprobe e1000 && modprobe null_blk queue_mode=2 nr_devices=1 || exit 1
-for _ in $(seq "$REPS"); do
+for rep in $(seq "$REPS"); do
 	measure none
 	"$DRVGUARD" load core --driver e1000 >&2 || exit 1
 	settle
 	measure core
+	# Once, untimed: what runs on behalf of the core pack while the bystander locks.
+	[ "$rep" = "$REPS" ] && STATS=$(prog_stats bench_op dg_bench_bystander spin "${N[spin]}")
 	"$DRVGUARD" unload core >&2
 	settle
 done
-# What runs on behalf of the core pack while the bystander takes its locks.
-"$DRVGUARD" load core --driver e1000 >&2 || exit 1
-settle
-STATS=$(prog_stats bench_op dg_bench_bystander spin "${N[spin]}")
-"$DRVGUARD" unload core >&2
 say "tax: $(for k in "${!RUNS[@]}"; do printf '%s=%s ' "$k" "$(printf '%s\n' ${RUNS[$k]} | median)"; done)"
 
 for k in "${!RUNS[@]}"; do
