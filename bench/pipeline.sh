@@ -17,7 +17,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-RATES=$(smoke_or "200" "1000 4000 16000 64000")
+RATES=$(smoke_or "200" "100 300 1000 4000")
 STEP_SECONDS=$(smoke_or 1 3)
 BURSTS=$(smoke_or "100" "1000 10000 100000 1000000")
 STEPS=()		# one JSON object per step
