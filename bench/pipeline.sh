@@ -69,7 +69,7 @@ distinct() {
 # later carries what aggregation folded
 identical() {
 	local before t0 t1
-	watch_start 6
+	watch_start "$((6 + $1 / 50000))"	# the burst takes seconds at 1e6
 	before=$(snap); t0=$(clock_s)
 	echo "$1" > /sys/kernel/debug/dg_storm/trigger
 	t1=$(clock_s)
