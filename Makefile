@@ -33,6 +33,7 @@ UNIT_TESTS	:= $(patsubst selftests/unit/%.c,$(OUTPUT)/unit/%,$(wildcard selftest
 TEST_MODULES	:= $(OUTPUT)/modules/.built
 FUZZER		:= $(OUTPUT)/fuzz/fuzz_rules
 RECOVERY_MODULE	:= $(OUTPUT)/recovery/drvguard_recover.ko
+BENCH_FLOOR	:= $(OUTPUT)/bench/floor
 
 ifeq ($(V),1)
 	Q =
@@ -47,7 +48,8 @@ endif
 .SECONDARY:
 .PHONY: all deps check demo bench clean unit-tests modules install uninstall
 
-all: $(OUTPUT)/drvguard $(PACKS) $(RECOVERY_MODULE) $(TEST_MODULES) $(UNIT_TESTS) $(FUZZER)
+all: $(OUTPUT)/drvguard $(PACKS) $(RECOVERY_MODULE) $(TEST_MODULES) $(UNIT_TESTS) $(FUZZER) \
+	$(BENCH_FLOOR)
 
 deps:
 	$(Q)scripts/install-deps
@@ -57,13 +59,19 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)selftests/run-all
 
+# The benchmarks (BENCHMARKS.md): one guest run of bench/suite, its JSON
+# and plot kept in bench/results/.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/run
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)selftests/vm/run --quiet --allow 'scheduling while atomic' \
 		--timeout 300 -- scripts/demo
 
 $(OUTPUT) $(OUTPUT)/userctl $(OUTPUT)/probes $(OUTPUT)/rules $(OUTPUT)/unit $(OUTPUT)/packs \
-		$(OUTPUT)/fuzz:
+		$(OUTPUT)/fuzz $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 # Guest kernel build tree: vmlinux with BTF, resolve_btfids, headers copy.
@@ -110,6 +118,11 @@ $(FUZZER): selftests/fuzz/fuzz_rules.c $(FUZZ_SRCS) rules/rulec.h probes/catalog
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-Irules -Ibpf selftests/fuzz/fuzz_rules.c $(FUZZ_SRCS) -o $@
+
+# The bench's floor: empty programs on a loaded pack's hooks (bench/floor.c).
+$(BENCH_FLOOR): bench/floor.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
 
 # Host-side unit tests link the pieces of the command that need no kernel.
 UNIT_OBJS	:= $(patsubst %,$(OUTPUT)/userctl/%.o,json kmodules ksyms report pack_meta) \
