@@ -19,70 +19,8 @@
 # vm-allow: BUG: scheduling while atomic
 # vm-timeout: 400
 set -u
-. "$(dirname "$0")/lib.sh"
-
-# load_pack MODULE...: load the char pack once, armed for each MODULE's .ko
-load_pack() {
-	local args=() d
-	for d in "$@"; do args+=(--driver "$MODULES/$d.ko"); done
-	if "$DRVGUARD" load char "${args[@]}" > "$TMP/load" 2>&1; then
-		tap_pass "the char pack arms for the test drivers before they load"
-	else
-		tap_fail "the char pack arms for the test drivers before they load"
-		tap_diag_stdin < "$TMP/load"
-	fi
-}
-
-# counts: violations per rule so far, as a JSON object
-counts() { "$DRVGUARD" -j status | jq -c '[.packs[0].rules[] | {(.rule): .violations}] | add'; }
-
-# load MODULE: load a test driver and remember the counts its case starts from
-load() {
-	tap_ok "$1: loads" insmod "$MODULES/$1.ko"
-	BEFORE=$(counts)
-}
-
-# unload MODULE: unload it; nothing more may be reported, at unload either
-unload() {
-	tap_ok "$1: unloads" rmmod "$1"
-	"$DRVGUARD" -j watch --timeout 2 > "$TMP/after"
-	tap_is "$(grep -c . "$TMP/after")" 0 "$1: nothing more is reported"
-	head -n 5 "$TMP/after" | tap_diag_stdin
-}
-
-# watch_events: what the pack reported so far, one JSON object per line, in $TMP/events
-watch_events() { "$DRVGUARD" -j watch --timeout 3 > "$TMP/events"; }
-
-# expect_one MODULE RULE API SITE_RE: $TMP/events is exactly one violation
-# of RULE by MODULE in API, at a site matching SITE_RE; the status agrees.
-# Fails once, with what was reported, when there is not exactly one event.
-expect_one() {
-	local ev n
-	n=$(grep -c . "$TMP/events")
-	if [ "$n" -ne 1 ]; then
-		tap_fail "$1: exactly one $2 event (got $n)"
-		tap_diag_stdin < "$TMP/events"
-		BEFORE=$(counts)
-		return 1
-	fi
-	ev=$(head -n 1 "$TMP/events")
-	tap_pass "$1: exactly one event"
-	tap_diag "$ev"
-	tap_is "$(jq -r .rule <<< "$ev")" "$2" "$1: rule $2"
-	tap_is "$(jq -r .driver <<< "$ev")" "$1" "$1: the event names the driver"
-	tap_is "$(jq -r '"\(.api) \(.context)"' <<< "$ev")" "$3 process" \
-		"$1: $3, in process context"
-	tap_match "$(jq -r .site <<< "$ev")" "$4" "$1: at the expected site"
-	tap_is "$(new_violations)" "{\"$2\":1}" "$1: status counts that one violation, and no other"
-	BEFORE=$(counts)
-}
-
-# new_violations: violations per rule since BEFORE, the rules with none left out
-new_violations() {
-	jq -nc --argjson a "$BEFORE" --argjson b "$(counts)" \
-		'[$b | to_entries[] | select(.value != ($a[.key] // 0)) |
-		  {(.key): (.value - ($a[.key] // 0))}] | add // {}'
-}
+PACK=char
+. "$(dirname "$0")/class_lib.sh"
 
 # chr_calls MODE DEV [N]: system calls on DEV from one task (python), as MODE says
 chr_calls() {
@@ -158,7 +96,7 @@ tap_diag "$(cat "$TMP/out")"
 tap_grep "$TMP/out" '^first read: EAGAIN' "$m: the read failed, on the path that keeps the lock"
 tap_grep "$TMP/out" '^second read: [0-9]+' "$m: the task's next read released it and succeeded"
 watch_events
-if expect_one $m fop_returns_with_spinlock fop_read "^${m}_read\+0x0 \[$m\]$"; then
+if expect_one $m fop_returns_with_spinlock fop_read "^${m}_read\+0x0 \[$m\]$" process; then
 	ev=$(head -n 1 "$TMP/events")
 	tap_match "$(jq -r .message <<< "$ev")" \
 		'^fop_read returns with spinlock 0x[0-9a-f]{16} held$' \
@@ -196,7 +134,7 @@ for how in ioctl write; do
 		BEFORE=$(counts)
 		continue
 	fi
-	if expect_one $m fop_returns_with_mutex fop_$how "^${m}_$how\+0x0 \[$m\]$"; then
+	if expect_one $m fop_returns_with_mutex fop_$how "^${m}_$how\+0x0 \[$m\]$" process; then
 		tap_match "$(head -n 1 "$TMP/events" | jq -r '.notes[0]')" \
 			"^taken by mutex_lock\(\) at ${m}_$how\+0x[0-9a-f]+ \[$m\]$" \
 			"$m: the note says where the mutex was taken"
@@ -215,7 +153,7 @@ dmesg_mark
 echo hello > "/dev/$m"
 dmesg_since "$TMP/dmesg"
 watch_events
-if expect_one $m fop_sleeps_with_spinlock msleep "^${m}_write\+0x[0-9a-f]+ \[$m\]$"; then
+if expect_one $m fop_sleeps_with_spinlock msleep "^${m}_write\+0x[0-9a-f]+ \[$m\]$" process; then
 	ev=$(head -n 1 "$TMP/events")
 	tap_is "$(jq -r .message <<< "$ev")" "msleep() called with 1 lock(s) held" \
 		"$m: the message counts the lock"
