@@ -118,8 +118,11 @@ for d in $NICS; do
 	secs=$(jq '.end.sum_received.seconds // 0 | round' "$TMP/iperf.$d")
 	tap_ok "$d -> ${PEER[$d]}: iperf3 ran ${secs} s, $((sent / 1000000)) MB" \
 		test "$secs" -ge "$SECONDS_OF_TRAFFIC" -a "$sent" -gt 0
+	# that the NIC carried the run's traffic, not how fast: emulation and
+	# the monitors set the rate, which make bench measures
 	moved=$(($(nic_bytes "$d") - BEFORE[$d]))
-	tap_ok "$d carried $((moved / 1000000)) MB in and out" test "$moved" -gt 10000000
+	tap_ok "$d carried $((moved / 1000000)) MB in and out, at least what iperf3 received" \
+		test "$moved" -ge "$sent" -a "$moved" -gt 0
 done
 check_clean "$SECONDS_OF_TRAFFIC s of traffic"
 
