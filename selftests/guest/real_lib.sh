@@ -112,8 +112,12 @@ check_clean() {
 		SEEN[$pack]=$v
 		tap_is "$(jq --arg p "$pack" '.packs[] | select(.pack == $p) | .counters.drops' \
 			"$TMP/status")" 0 "$phase: the $pack pack dropped no event"
-		tap_is "$(jq --arg p "$pack" '.packs[] | select(.pack == $p) | .counters |
+		# a free the kernel skipped leaves its object tracked: under heavy
+		# interrupt load the table can fill, which such skips explain
+		tap_is_lossy "$(jq --arg p "$pack" '.packs[] | select(.pack == $p) | .counters |
 			.untracked_held + .untracked_objects' "$TMP/status")" 0 \
+			"$(jq --arg p "$pack" '.packs[] | select(.pack == $p) | .counters.skipped_by_kernel' \
+			"$TMP/status")" \
 			"$phase: the $pack pack tracked every held lock and object, so no rule went blind"
 		tap_diag "$pack: $(jq -c --arg p "$pack" '.packs[] | select(.pack == $p) | .counters' \
 			"$TMP/status")"
