@@ -90,19 +90,33 @@ static __always_inline bool dg_agg_fold(__u64 key, __u64 now, __u32 *count)
 }
 
 /*
+ * A fatal rule's name, as the generated code declares it for the kernel log:
+ * in .data, not .rodata, because 6.1's verifier takes kfunc memory
+ * arguments as writable and refuses read-only maps there.
+ */
+#define DG_RULE_NAME_LEN	64
+
+extern void dg_log_violation(const char *rule, __u32 rule__sz, const char *driver,
+			     __u32 driver__sz, __u64 site) __ksym;
+
+static char dg_unknown_driver[DG_DRIVER_NAME_LEN] = "?";
+
+/*
  * A violation the kernel may not survive also goes to the kernel log, now,
- * before the offending call proceeds: bpf_printk() emits the bpf_trace_printk
- * trace event, which `drvguard load` has printed to the console and dmesg
- * (kernel.tracepoint_printk).  A serial console or crash dump then names the
- * rule, the driver and the site even when no watcher got the event.
+ * before the offending call proceeds: the recovery module printk()s it
+ * (recovery/kernel_log.c).  A serial console, dmesg or a crash dump then
+ * names the rule, the driver and the site even when no watcher got the event.
  */
 static __always_inline void dg_report_to_log(struct dg_frame *f, const char *rule)
 {
 	__u32 key = f->driver;
 	struct dg_driver *d = bpf_map_lookup_elem(&drivers, &key);
 
-	bpf_printk("drvguard: %s in %s at %pS (pid %d, cpu %d)", rule, d ? d->name : "?",
-		   (void *)f->site, f->pid, bpf_get_smp_processor_id());
+	if (d)
+		dg_log_violation(rule, DG_RULE_NAME_LEN, d->name, DG_DRIVER_NAME_LEN, f->site);
+	else
+		dg_log_violation(rule, DG_RULE_NAME_LEN, dg_unknown_driver, DG_DRIVER_NAME_LEN,
+				 f->site);
 }
 
 static __always_inline void dg_report(struct dg_frame *f, __u32 rule, const __u64 *fields,

@@ -24,6 +24,7 @@ BTF_ID_FLAGS(func, dg_recover_begin)
 BTF_ID_FLAGS(func, dg_recover_add)
 BTF_ID_FLAGS(func, dg_recover_commit)
 BTF_ID_FLAGS(func, dg_recover_relock)
+BTF_ID_FLAGS(func, dg_log_violation)
 BTF_SET8_END(dg_recover_kfunc_ids)
 
 static const struct btf_kfunc_id_set dg_recover_kfuncs = {

@@ -24,5 +24,7 @@ int dg_recover_begin(u64 site);
 int dg_recover_add(u64 lock, u32 kind, u64 flags);
 int dg_recover_commit(void);
 int dg_recover_relock(u64 site);
+void dg_log_violation(const char *rule, u32 rule__sz, const char *driver, u32 driver__sz,
+		      u64 site);
 
 #endif /* DRVGUARD_RECOVERY_H */

@@ -858,6 +858,10 @@ static void check_rule(struct scope *s, struct rc_rule *r, int id)
 			break;
 		}
 	}
+	r->fatal |= s->prog->fatal;
+	if (r->name && strlen(r->name) > RC_MAX_RULE_NAME)
+		rc_error(s->d, r->loc, NULL, "rule name '%s' is longer than %d characters", r->name,
+			 RC_MAX_RULE_NAME);
 	if (!r->has_event) {
 		rc_error(s->d, r->loc, "e.g. 'on call @blocking;'", "rule '%s' has no 'on' event",
 			 r->name);

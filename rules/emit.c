@@ -693,7 +693,8 @@ int rc_emit_c(const struct rc_program *prog, const struct rc_lowered *low, FILE 
 	/* the names of fatal rules, for the kernel log */
 	for (struct rc_rule *r = prog->rules; r; r = r->next)
 		if (r->name && r->fatal)
-			fprintf(out, "static const char dg_rule_%d[] = \"%s\";\n", r->id, r->name);
+			fprintf(out, "static char dg_rule_%d[DG_RULE_NAME_LEN] = \"%s\";\n",
+				r->id, r->name);
 	fprintf(out, "\n");
 	for (int i = 0; i < low->nr_handlers; i++)
 		emit_handler(&g, &low->handlers[i]);

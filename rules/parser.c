@@ -863,12 +863,13 @@ static void group_decl(struct parser *p)
 		expect(p, ";");
 }
 
-/* pack_decl = "pack" IDENT STRING ";" ; */
+/* pack_decl = "pack" IDENT STRING [ "fatal" ] ";" ; */
 static void pack_decl(struct parser *p)
 {
 	struct rc_loc at = p->tok->loc;
 	struct rc_loc loc;
 	char *name, *desc;
+	bool fatal = false;
 
 	next(p);
 	name = ident(p, "the pack name", &loc);
@@ -878,6 +879,10 @@ static void pack_decl(struct parser *p)
 	if (!desc) {
 		free(name);
 		return;
+	}
+	if (at_word(p, "fatal")) {
+		next(p);
+		fatal = true;
 	}
 	if (p->depth > 0) {
 		/* an included file's pack line names the included pack: it does not rename ours */
@@ -891,6 +896,7 @@ static void pack_decl(struct parser *p)
 		p->prog->pack_name = name;
 		p->prog->pack_loc = loc;
 		p->prog->description = desc;
+		p->prog->fatal = fatal;
 	}
 	expect(p, ";");
 }

@@ -22,6 +22,7 @@
 #define RC_MAX_RESOURCES	16
 #define RC_MAX_STATES		15
 #define RC_MAX_FIELDS		8	/* message and note fields of one rule */
+#define RC_MAX_RULE_NAME	63	/* DG_RULE_NAME_LEN - 1 (bpf/report.bpf.h) */
 #define RC_MAX_PROGRAMS		120	/* handlers: (event, API or entry class) pairs */
 #define RC_MAX_ATTACH		300	/* BPF programs, one per handler and symbol */
 #define RC_MAX_INCLUDE_DEPTH	16
@@ -235,6 +236,7 @@ struct rc_program {
 	char *pack_name;
 	struct rc_loc pack_loc;
 	char *description;
+	bool fatal;		/* `pack ... fatal;`: every rule is */
 	struct rc_resource *resources;
 	struct rc_group *groups;
 	struct rc_rule *rules;

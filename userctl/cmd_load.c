@@ -32,7 +32,6 @@
 
 #include "../probes/catalog.h"
 #include "json.h"
-#include "kernel_log.h"
 #include "kmodule_files.h"
 #include "kmodules.h"
 #include "ksyms.h"
@@ -363,7 +362,6 @@ static int add_link(struct dg_load *ld, int fd, const char *name)
 	return 0;
 }
 
-/* An API program, on the symbol it was loaded against. */
 /*
  * An API program, on the symbol it was loaded against.  A symbol the
  * kernel will not trace (in BTF and kallsyms, but not an ftrace site) is
@@ -598,22 +596,6 @@ int cmd_load(int argc, char **argv)
 		     ld->pack.meta.name);
 		err = -DG_EXIT_ALREADY_LOADED;
 		goto cleanup;
-	}
-
-	/* Fatal rules report to the kernel log too: switch that path on first. */
-	for (int i = 0; i < ld->pack.meta.nr_rules; i++) {
-		if (!ld->pack.meta.rules[i].fatal)
-			continue;
-		err = dg_kernel_log_enable();
-		if (err == -ENOTSUP)
-			fprintf(stderr, "drvguard: note: fatal violations reach the trace buffer, "
-				"dumped to the console on an oops; boot with tp_printk to have them "
-				"in dmesg as they happen\n");
-		else if (err)
-			fprintf(stderr, "drvguard: warning: fatal violations will not reach the kernel "
-				"log: %s\n", strerror(-err));
-		err = 0;
-		break;
 	}
 
 	/* Load, scope, attach, pin; undo all of it on any failure. */

@@ -87,6 +87,19 @@ for f in selftests/rules/valid/*.rules rules/packs/*.rules; do
 	compiles "$f"
 done
 
+# `pack ... fatal;` makes every rule fatal: the pack's metadata says so per rule.
+if [ "$can_compile" = yes ]; then
+	"$DG" compile selftests/rules/valid/fatal_pack.rules -o "$TMP/fatal.o" >/dev/null
+	"$DG" compile selftests/rules/valid/lexical.rules -o "$TMP/lexical.o" >/dev/null
+	tap_is "$(strings "$TMP/fatal.o" | grep -c '^rule [0-9]* sleep_[a-z]* error - 1$')" 2 \
+		"a pack marked fatal has every rule fatal in its metadata"
+	tap_is "$(strings "$TMP/lexical.o" | grep -c '^rule .* 1$')" 0 \
+		"a pack without fatal rules has none"
+else
+	tap_skip "a pack marked fatal has every rule fatal in its metadata" "$can_compile"
+	tap_skip "a pack without fatal rules has none" "$can_compile"
+fi
+
 for f in selftests/rules/errors/*.rules; do
 	matches_expected "$f"
 done
