@@ -16,6 +16,7 @@
 #define RECOVER_BPF_H
 
 #include "held.bpf.h"
+#include "report.bpf.h"
 #include "recovery_abi.h"
 
 extern int dg_recover_begin(__u64 site) __ksym;
@@ -23,10 +24,10 @@ extern int dg_recover_add(__u64 lock, __u32 kind, __u64 flags) __ksym;
 extern int dg_recover_commit(void) __ksym;
 extern int dg_recover_relock(__u64 site) __ksym;
 
-/* Key 0: recovery enabled for this pack; set by `drvguard recover`. */
+/* Per rule id: recovery enabled for that rule; set by `drvguard recover`. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, DG_MAX_RULES + 1);
 	__type(key, __u32);
 	__type(value, __u32);
 } recovery SEC(".maps");
@@ -34,9 +35,9 @@ struct {
 /* The pack defines DG_API_LOCK_KINDS: per catalog API, the enum dg_lock_kind it takes. */
 static const __u8 dg_api_lock_kinds[DG_NR_CATALOG_APIS] = DG_API_LOCK_KINDS;
 
-static __always_inline bool dg_recovery_enabled(void)
+static __always_inline bool dg_recovery_enabled(__u32 rule)
 {
-	__u32 zero = 0, *on = bpf_map_lookup_elem(&recovery, &zero);
+	__u32 *on = bpf_map_lookup_elem(&recovery, &rule);
 
 	return on && *on;
 }
@@ -51,9 +52,9 @@ static __always_inline __u32 dg_recovery_counted(__u32 outcome)
 }
 
 /* An action this version cannot carry out yet. */
-static __always_inline __u32 dg_recover_unimplemented(void)
+static __always_inline __u32 dg_recover_unimplemented(__u32 rule)
 {
-	return dg_recovery_counted(dg_recovery_enabled() ? DG_RECOVERY_UNIMPLEMENTED :
+	return dg_recovery_counted(dg_recovery_enabled(rule) ? DG_RECOVERY_UNIMPLEMENTED :
 				   DG_RECOVERY_OFF);
 }
 
@@ -148,13 +149,13 @@ static __always_inline bool dg_mark_released(struct dg_frame *fp, struct dg_rele
  * as this driver before the blocking call at fp->site proceeds; the call's
  * relock programs retake them.  A refusal unmarks the entries.
  */
-static __always_inline __u32 dg_unlock_around(struct dg_frame *fp)
+static __always_inline __u32 dg_unlock_around(struct dg_frame *fp, __u32 rule)
 {
 	struct dg_unrelease u = { .pid = fp->pid, .left = DG_MAX_HELD };
 	struct dg_release_list l = {};
 	int outcome;
 
-	if (!dg_recovery_enabled())
+	if (!dg_recovery_enabled(rule))
 		return DG_RECOVERY_OFF;
 	if (fp->context != DG_CTX_PROCESS)
 		return dg_recovery_counted(DG_RECOVERY_NOT_IN_TASK);

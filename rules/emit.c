@@ -376,13 +376,14 @@ static bool is_unlock_around(const struct rc_rule *r)
 }
 
 /* The C that carries out @r's recovery action (recover.bpf.h) and yields its outcome. */
-static const char *recovery_c(const struct rc_rule *r)
+static void recovery_c(const struct rc_rule *r, FILE *out)
 {
 	if (!r->recover)
-		return "DG_RECOVERY_NONE";
-	if (is_unlock_around(r))
-		return "dg_unlock_around(fp)";
-	return "dg_recover_unimplemented()";
+		fprintf(out, "DG_RECOVERY_NONE");
+	else if (is_unlock_around(r))
+		fprintf(out, "dg_unlock_around(fp, %d)", r->id);
+	else
+		fprintf(out, "dg_recover_unimplemented(%d)", r->id);
 }
 
 static void emit_report(struct gen *g, const struct rc_rule *r)
@@ -395,7 +396,9 @@ static void emit_report(struct gen *g, const struct rc_rule *r)
 		fprintf(g->out, "%s(__u64)", i ? ", " : " ");
 		expr_c(g, r->fields[i], g->out);
 	}
-	fprintf(g->out, " };\n%s__u32 recovery = %s;\n\n", g->indent, recovery_c(r));
+	fprintf(g->out, " };\n%s__u32 recovery = ", g->indent);
+	recovery_c(r, g->out);
+	fprintf(g->out, ";\n\n");
 	if (r->fatal)
 		fprintf(g->out, "%sdg_report(fp, %d, fields, %d, 0x%xu, dg_rule_%d, recovery);\n",
 			g->indent, r->id, r->nr_fields, identity_mask(r), r->id);

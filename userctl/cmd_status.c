@@ -20,6 +20,7 @@
 #include "main.h"
 #include "pack_meta.h"
 #include "pack_pins.h"
+#include "recovery_switch.h"
 
 static const char *const counter_names[DG_NR_COUNTERS] = {
 	[DG_CNT_DRIVER_CALLS] = "driver_calls",
@@ -154,36 +155,34 @@ static void print_counters(int counters_fd, __u64 violations, __u64 skipped)
 	}
 }
 
-static void print_rules(int hits_fd, const struct dg_pack_meta *m)
+/* Each rule's violations, and for a rule with an action, its recovery switch. */
+static void print_rules(int hits_fd, const struct dg_pack_meta *m,
+			const struct dg_recovery_switch *recovery)
 {
 	for (int i = 0; i < m->nr_rules; i++) {
+		const struct dg_meta_rule *r = &m->rules[i];
+		const char *on = dg_recovery_rule_on(recovery, r) ? "on" : "off";
 		__u64 sum = 0;
 
 		if (hits_fd >= 0)
-			read_counter(hits_fd, m->rules[i].id, &sum);
+			read_counter(hits_fd, r->id, &sum);
 		if (dg_opts.json) {
 			printf("%s{", i ? "," : "");
-			json_kv_str(stdout, "rule", m->rules[i].name);
+			json_kv_str(stdout, "rule", r->name);
 			printf(",");
-			json_kv_str(stdout, "severity", m->rules[i].severity);
-			printf(",\"violations\":%llu}", (unsigned long long)sum);
+			json_kv_str(stdout, "severity", r->severity);
+			printf(",\"violations\":%llu", (unsigned long long)sum);
+			if (r->recover)
+				printf(",\"recover\":\"%s\",\"recovery\":\"%s\"", r->recover, on);
+			printf("}");
+		} else if (r->recover) {
+			printf("    %-32s %-8s %-8llu recover %s %s\n", r->name, r->severity,
+			       (unsigned long long)sum, r->recover, on);
 		} else {
-			printf("    %-32s %-8s %llu\n", m->rules[i].name, m->rules[i].severity,
+			printf("    %-32s %-8s %llu\n", r->name, r->severity,
 			       (unsigned long long)sum);
 		}
 	}
-}
-
-static bool recovery_on(const char *pack)
-{
-	int fd = dg_pin_open(pack, "recovery");
-	__u32 zero = 0, on = 0;
-
-	if (fd >= 0) {
-		bpf_map_lookup_elem(fd, &zero, &on);
-		close(fd);
-	}
-	return on;
 }
 
 static int print_pack(const char *pack, void *ctx)
@@ -195,23 +194,28 @@ static int print_pack(const char *pack, void *ctx)
 	__u64 skipped;
 	int links = count_links(pack, &skipped);
 	struct dg_pack_meta meta = { 0 };
+	struct dg_recovery_switch recovery;
+	const char *recovery_state;
 
 	dg_pin_read_meta(pack, &meta);
+	dg_recovery_switch_open(&recovery, pack, &meta);
+	recovery_state = dg_recovery_pack_state(&recovery);
 	if (dg_opts.json) {
 		printf("%s{", *first ? "" : ",");
 		json_kv_str(stdout, "pack", pack);
 		printf(",\"attach\":\"fentry\",\"probes\":%d,\"recovery\":\"%s\",\"drivers\":[",
-		       links, recovery_on(pack) ? "on" : "off");
+		       links, recovery_state);
 	} else {
 		printf("pack %s: %d fentry/fexit/tracepoint probes attached, recovery %s\n"
-		       "  drivers:", pack, links, recovery_on(pack) ? "on" : "off");
+		       "  drivers:", pack, links, recovery_state);
 	}
 	print_drivers(drivers_fd);
 	printf(dg_opts.json ? "],\"counters\":{" : "\n  counters:");
 	print_counters(counters_fd, fired(hits_fd, &meta), skipped);
 	printf(dg_opts.json ? "},\"rules\":[" : "\n  rules:\n");
-	print_rules(hits_fd, &meta);
+	print_rules(hits_fd, &meta, &recovery);
 	printf(dg_opts.json ? "]}" : "");
+	dg_recovery_switch_close(&recovery);
 	dg_meta_free(&meta);
 	if (drivers_fd >= 0)
 		close(drivers_fd);

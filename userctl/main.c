@@ -49,9 +49,10 @@ static const struct cmd cmds[] = {
 	{ "status", cmd_status, "status",
 	  "Loaded packs, their drivers, attach mode and counters (violations, drops)." },
 	{ "packs", cmd_packs, "packs", "List the shipped packs and whether each is loaded." },
-	{ "recover", cmd_recover, "recover enable|disable|status [PACK]",
-	  "Switch recovery on or off for PACK, or for every loaded pack.  With recovery\n"
-	  "on, a violated rule's 'recover' action runs before the offending call\n"
+	{ "recover", cmd_recover, "recover enable|disable|status [--rule RULE] [PACK]",
+	  "Switch recovery on or off for PACK, or for every loaded pack: for every\n"
+	  "rule with a 'recover' action, or with --rule for that rule only.  With\n"
+	  "recovery on, a violated rule's 'recover' action runs before the offending call\n"
 	  "proceeds (unlock_around: the driver's spinlocks and rwlocks are released\n"
 	  "around the blocking call and retaken after it), and the event and the\n"
 	  "recovered/not_recovered counters say what was done.  'load' inserts the\n"

@@ -84,6 +84,34 @@ tap_grep "$TMP/dmesg.refused" 'BUG: scheduling while atomic' \
 tap_is "$("$DRVGUARD" -j status | jq '.packs[0].counters.not_recovered')" 1 \
 	"status counts the refusal"
 
+# --- the switch is per rule -----------------------------------------------
+tap_ok "recover disable" "$DRVGUARD" recover disable
+tap_ok "recover enable --rule sleep_with_spinlock core" \
+	"$DRVGUARD" recover enable --rule sleep_with_spinlock core
+"$DRVGUARD" -j status > "$TMP/status.rule"
+tap_is "$(jq -r '.packs[0].recovery' "$TMP/status.rule")" partial \
+	"the pack's recovery is partial"
+tap_is "$(jq -r '[.packs[0].rules[] | select(.recovery == "on") | .rule] | join(" ")' \
+	"$TMP/status.rule")" sleep_with_spinlock "status shows only that rule's switch on"
+tap_is "$(jq -r '.packs[0].rules[] | select(.rule == "double_lock") | has("recovery")' \
+	"$TMP/status.rule")" false "a rule without an action has no switch"
+before=$(jq '.packs[0].counters.recovered' "$TMP/status.rule")
+dmesg_mark
+fire dg_sleep_atomic 10
+dmesg_since "$TMP/dmesg.rule"
+tap_is "$("$DRVGUARD" -j status | jq ".packs[0].counters.recovered - $before")" 10 \
+	"with only that rule on, its sleeps are recovered"
+tap_ok "and the kernel is silent" bash -c "! grep -qE 'BUG|WARNING' $TMP/dmesg.rule"
+"$DRVGUARD" recover enable --rule no_such_rule > /dev/null 2> "$TMP/err"
+tap_is "$?" 4 "recover --rule with a rule no loaded pack has: exit status 4"
+tap_grep "$TMP/err" "no loaded pack has a rule 'no_such_rule'" "and the error names it"
+"$DRVGUARD" recover enable --rule double_lock > /dev/null 2> "$TMP/err"
+tap_is "$?" 1 "recover --rule with a rule that has no action: exit status 1"
+tap_grep "$TMP/err" "rule 'double_lock' has no recover action" "and the error says so"
+tap_is "$("$DRVGUARD" -j recover status | jq -r '.packs[0].recovery')" partial \
+	"the refused commands changed nothing"
+tap_ok "recover enable" "$DRVGUARD" recover enable
+
 # --- switching while the driver is busy ------------------------------------
 fire dg_sleep_atomic 400 &
 firing=$!
