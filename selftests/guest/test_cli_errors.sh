@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Bad input gets a clear one-line error and its own exit code, and never
 # disturbs what is already loaded: unknown pack or driver, a second load,
-# unloading what is not loaded, watching with nothing loaded, not root.
+# unloading what is not loaded, watching with nothing loaded, not root, a
+# pack from another catalog, a kernel lacking an API's symbol or BTF.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -31,6 +32,30 @@ expect_error "bad --count" 2 "--count needs a non-negative number" \
 	"$DRVGUARD" watch --count many
 expect_error "not root" 3 'needs root' setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$DRVGUARD" status
+
+# A pack compiled against another probe catalog (its fingerprint changed).
+sed 's/^catalog [0-9a-f]\{16\}$/catalog 0123456789abcdef/' "$TOP/.output/packs/core.o" > "$TMP/other.o"
+tap_ok "the doctored pack differs from the shipped one" sh -c \
+	"cmp -l '$TOP/.output/packs/core.o' '$TMP/other.o' | wc -l | grep -qv '^0$'"
+expect_error "a pack from another catalog" 1 "was compiled against another probe catalog" \
+	"$DRVGUARD" load "$TMP/other.o" --driver dg_sleep_clean
+
+# A kernel that lacks an API's symbol: hide msleep from kallsyms, as a
+# kernel that inlines it or renamed it would.
+grep -v ' msleep$' /proc/kallsyms > "$TMP/kallsyms"
+mount --bind "$TMP/kallsyms" /proc/kallsyms
+expect_error "an API symbol the kernel lacks" 6 \
+	"API msleep: the running kernel has none of its symbols \(msleep\)" \
+	"$DRVGUARD" load core --driver dg_sleep_clean
+umount /proc/kallsyms
+tap_ok "and nothing was pinned" test ! -e /sys/fs/bpf/drvguard/core
+
+# A kernel without BTF: hide /sys/kernel/btf.
+mount -t tmpfs none /sys/kernel/btf
+expect_error "a kernel without BTF" 6 "the kernel has no BTF" \
+	"$DRVGUARD" load core --driver dg_sleep_clean
+umount /sys/kernel/btf
+tap_ok "and nothing was pinned" test ! -e /sys/fs/bpf/drvguard/core
 
 tap_ok "load core on dg_sleep_clean" "$DRVGUARD" load core --driver dg_sleep_clean
 expect_error "watch an unknown driver" 4 "no loaded pack monitors driver 'nosuchmod'" \
