@@ -37,6 +37,7 @@
 #include "ksyms.h"
 #include "main.h"
 #include "pack_object.h"
+#include "event_ring.h"
 #include "pack_pins.h"
 #include "recovery_module.h"
 
@@ -458,6 +459,23 @@ static int pin_driver_files(struct dg_load *ld)
 	return err;
 }
 
+/* The watchers' cursors (event_ring.h): empty until a `watch` joins. */
+static int pin_watchers(struct dg_load *ld)
+{
+	char path[256];
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "watchers", sizeof(__u32), sizeof(__u64),
+				DG_EVENT_WATCHERS_MAX, NULL);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	dg_pin_path(path, sizeof(path), ld->pack.meta.name, "watchers");
+	if (bpf_obj_pin(fd, path))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 static int pin_all(struct dg_load *ld)
 {
 	const char *pack = ld->pack.meta.name;
@@ -473,6 +491,8 @@ static int pin_all(struct dg_load *ld)
 			goto fail;
 	}
 	err = pin_driver_files(ld);
+	if (!err)
+		err = pin_watchers(ld);
 	if (err)
 		goto fail;
 	for (int i = 0; i < ld->nr_links; i++) {

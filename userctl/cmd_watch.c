@@ -2,18 +2,21 @@
 /*
  * `drvguard watch`: stream violations from every loaded pack's ring buffer
  * and print them symbolized.  Events raised while nobody watched wait in the
- * ring buffer, so a watcher started after the fact still sees them.
+ * ring buffer, so a watcher started after the fact still sees them, and
+ * watchers running at once each see every event (event_ring.h).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "event_ring.h"
 #include "ksyms.h"
 #include "main.h"
 #include "pack_meta.h"
@@ -29,6 +32,7 @@ struct dg_watch_pack {
 	int drivers_fd;
 	int files_fd;		/* the drivers' .ko paths, or -1 */
 	struct dg_pack_meta meta;
+	struct dg_event_ring ring;
 };
 
 struct dg_watch {
@@ -37,7 +41,8 @@ struct dg_watch {
 	long count;		/* stop after this many events; 0: never */
 	long timeout;		/* stop after this many seconds; 0: never */
 	long printed;
-	long skipped;		/* consumed but not shown: another driver or rule */
+	long skipped;		/* read but not shown: another driver or rule */
+	int epoll_fd;		/* the packs' rings, readable */
 	struct dg_ksyms *ksyms;
 	struct dg_watch_pack packs[DG_MAX_PACKS];
 	int nr_packs;
@@ -157,41 +162,34 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return w->count && w->printed >= w->count ? -ECANCELED : 0;
 }
 
-struct dg_watch_open {
-	struct dg_watch *w;
-	struct ring_buffer *rb;
-};
-
-/* Add the ring buffer of loaded @pack to the watcher's. */
+/* Join the watchers of loaded @pack. */
 static int open_pack(const char *pack, void *ctx)
 {
-	struct dg_watch_open *o = ctx;
-	struct dg_watch *w = o->w;
+	struct dg_watch *w = ctx;
 	struct dg_watch_pack *p = &w->packs[w->nr_packs];
-	int events_fd;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int err;
 
 	if (w->nr_packs == DG_MAX_PACKS)
 		return 0;
 	snprintf(p->name, sizeof(p->name), "%.63s", pack);
 	p->w = w;
+	p->ring.map_fd = p->ring.watchers_fd = -1;
 	p->drivers_fd = dg_pin_open(p->name, "drivers");
 	p->files_fd = dg_pin_open(p->name, "driver_files");	/* optional */
-	events_fd = dg_pin_open(p->name, "events");
-	if (p->drivers_fd < 0 || events_fd < 0 || dg_pin_read_meta(p->name, &p->meta)) {
+	w->nr_packs++;
+	if (p->drivers_fd < 0 || dg_pin_read_meta(p->name, &p->meta)) {
 		elog("pack '%s' is incompletely pinned; 'drvguard unload %s'", p->name, p->name);
 		return -DG_EXIT_ERROR;
 	}
-	if (!o->rb)
-		o->rb = ring_buffer__new(events_fd, handle_event, p, NULL);
-	else if (ring_buffer__add(o->rb, events_fd, handle_event, p))
-		goto fail;
-	if (!o->rb)
-		goto fail;
-	w->nr_packs++;
+	err = dg_event_ring_open(&p->ring, p->name);
+	if (!err && epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, p->ring.map_fd, &ev))
+		err = -errno;
+	if (err) {
+		elog("cannot open the event stream of pack '%s': %s", p->name, strerror(-err));
+		return -DG_EXIT_ERROR;
+	}
 	return 0;
-fail:
-	elog("cannot open the event stream of pack '%s'", p->name);
-	return -DG_EXIT_ERROR;
 }
 
 /* Whether some loaded pack monitors driver @name. */
@@ -218,13 +216,17 @@ static bool rule_known(struct dg_watch *w, const char *name)
 	return false;
 }
 
-/* Add the ring buffer of every loaded pack to @rb; check the filters name something. */
-static int open_packs(struct dg_watch *w, struct ring_buffer **rb)
+/* Join the watchers of every loaded pack; check the filters name something. */
+static int open_packs(struct dg_watch *w)
 {
-	struct dg_watch_open o = { .w = w };
-	int err = dg_for_each_pack(open_pack, &o);
+	int err;
 
-	*rb = o.rb;
+	w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->epoll_fd < 0) {
+		elog("epoll_create1: %s", strerror(errno));
+		return -DG_EXIT_ERROR;
+	}
+	err = dg_for_each_pack(open_pack, w);
 	if (err)
 		return err;
 	if (!w->nr_packs) {
@@ -294,56 +296,88 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Read every pack's new events, until --count is reached. */
+static void read_events(struct dg_watch *w)
+{
+	for (int i = 0; i < w->nr_packs; i++) {
+		if (w->count && w->printed >= w->count)
+			return;
+		dg_event_ring_read(&w->packs[i].ring, handle_event, &w->packs[i]);
+	}
+}
+
+/*
+ * Wait up to @ms for new events.  The kernel's poll says whether a ring has
+ * data past its consumer position, which is this watcher's cursor only when
+ * no other watcher lags behind; otherwise wait a short while and look.
+ */
+static void wait_events(struct dg_watch *w, int ms)
+{
+	struct epoll_event ev;
+	bool pollable = true;
+
+	for (int i = 0; i < w->nr_packs; i++) {
+		if (dg_event_ring_pending(&w->packs[i].ring))
+			return;
+		pollable &= dg_event_ring_pollable(&w->packs[i].ring);
+	}
+	if (pollable)
+		epoll_wait(w->epoll_fd, &ev, 1, ms);
+	else
+		usleep(20 * 1000);
+}
+
 int cmd_watch(int argc, char **argv)
 {
-	struct ring_buffer *rb = NULL;
-	struct dg_watch w = { 0 };
+	struct dg_watch w = { .epoll_fd = -1 };
 	double deadline;
+	__u64 lost = 0;
 	int err;
 
-	/* Parse, then open every loaded pack's event stream. */
+	/* Parse, then join every loaded pack's watchers. */
 	err = parse_args(&w, argc, argv);
 	if (!err)
 		err = dg_require_root();
 	if (err)
 		return err;
-	err = open_packs(&w, &rb);
+	err = open_packs(&w);
 	if (err)
 		goto cleanup;
 	reload_ksyms(&w);
 
-	/* Poll until the count is reached, the timeout passes or a signal arrives. */
+	/* Read until the count is reached, the timeout passes or a signal arrives. */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	deadline = w.timeout ? now_s() + w.timeout : 0;
 	while (!stop && !(w.count && w.printed >= w.count)) {
+		read_events(&w);
+		if (w.count && w.printed >= w.count)
+			break;
 		if (deadline && now_s() >= deadline)
 			break;
-		err = ring_buffer__poll(rb, 100);
-		if (err == -EINTR || err == -ECANCELED) {
-			err = 0;
-			continue;
-		}
-		if (err < 0) {
-			elog("reading events failed: %s", strerror(-err));
-			err = -DG_EXIT_ERROR;
-			goto cleanup;
-		}
-		err = 0;
+		wait_events(&w, 100);
 	}
 
-	/* a filtered watcher consumed what it did not show: say so, no silent loss */
+	/* a filtered watcher read what it did not show: say so, no silent loss */
 	if (w.skipped && !dg_opts.json)
 		fprintf(stderr, "drvguard: %ld event(s) of other drivers or rules were read and "
 			"not shown (--driver/--rule)\n", w.skipped);
+	for (int i = 0; i < w.nr_packs; i++)
+		lost += w.packs[i].ring.lost;
+	if (lost)
+		fprintf(stderr, "drvguard: warning: %llu event(s) were overwritten before this "
+			"watcher could read them\n", (unsigned long long)lost);
 cleanup:
-	ring_buffer__free(rb);
-	dg_ksyms_free(w.ksyms);
 	for (int i = 0; i < w.nr_packs; i++) {
-		close(w.packs[i].drivers_fd);
+		dg_event_ring_close(&w.packs[i].ring);
+		if (w.packs[i].drivers_fd >= 0)
+			close(w.packs[i].drivers_fd);
 		if (w.packs[i].files_fd >= 0)
 			close(w.packs[i].files_fd);
 		dg_meta_free(&w.packs[i].meta);
 	}
+	if (w.epoll_fd >= 0)
+		close(w.epoll_fd);
+	dg_ksyms_free(w.ksyms);
 	return err;
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Monitors follow a driver's life: a pack loaded before the driver arms and
 # attaches when it loads, a reloaded driver is monitored at its new
-# addresses, a watcher started after the violations still gets them, and a
+# addresses, a watcher started after the violations still gets them,
+# watchers running at once each get every event, and a
 # storm of 100 000 violations at one site is aggregated into a handful of
 # events with every violation accounted for while the kernel stays
 # responsive.
@@ -50,6 +51,27 @@ tap_is "$(jq -r .rule "$TMP/second")" sleep_with_spinlock "the reloaded driver's
 tap_match "$(jq -r .site "$TMP/second")" "$site_re" "at the right symbolized site"
 tap_ok "at its new address ($first_addr, then $(jq -r .site_addr "$TMP/second"))" \
 	test "$(jq -r .site_addr "$TMP/second")" != "$first_addr"
+
+# Watchers running at once each see every event, and one filtered on
+# another driver takes nothing from the others.
+"$DRVGUARD" -j watch --timeout 10 > "$TMP/w1" &
+w1=$!
+"$DRVGUARD" -j watch --timeout 10 > "$TMP/w2" &
+w2=$!
+"$DRVGUARD" -j watch --driver dg_storm --timeout 10 > "$TMP/w3" &
+w3=$!
+sleep 2		# all three have joined
+for i in 1 2 3; do
+	sleep 1.2	# past the aggregation interval: three separate events
+	fire dg_sleep_atomic
+done
+wait "$w1" "$w2" "$w3"
+tap_is "$(grep -c '"rule":"sleep_with_spinlock"' "$TMP/w1")" 3 "a watcher sees all three events"
+tap_is "$(grep -c '"rule":"sleep_with_spinlock"' "$TMP/w2")" 3 \
+	"and so does a second watcher running at the same time"
+tap_is "$(grep -c . "$TMP/w3")" 0 "a watcher of another driver shows none of them"
+"$DRVGUARD" -j watch --timeout 2 > "$TMP/w4"
+tap_is "$(grep -c . "$TMP/w4")" 0 "once every watcher has read them, none is delivered again"
 
 # A storm at one site.
 start=$(date +%s.%N)
