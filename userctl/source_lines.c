@@ -64,8 +64,9 @@ cleanup:
 	return err;
 }
 
-int dg_source_line(const char *ko, const char *func, unsigned long long off, char *buf,
-		   size_t len)
+/* file:line of @func+@off in @ko, by addr2line. */
+static int source_line(const char *ko, const char *func, unsigned long long off, char *buf,
+		       size_t len)
 {
 	unsigned long long value = 0;
 	char section[128], cmd[1024], line[512], *p;
@@ -95,6 +96,51 @@ int dg_source_line(const char *ko, const char *func, unsigned long long off, cha
 	p = strrchr(line, '/');
 	snprintf(buf, len, "%s", p ? p + 1 : line);
 	return 0;
+}
+
+/*
+ * Lines found, per .ko, function and offset: a storm of events at a few
+ * sites would otherwise run addr2line for each of them.  Failures are
+ * remembered too.  Round-robin replacement; a .ko rebuilt under the same
+ * path while a watcher runs keeps its old lines until they are replaced.
+ */
+#define LINE_CACHE_SIZE	64
+
+static struct line_cache_entry {
+	char ko[256], func[128];
+	unsigned long long off;
+	int err;
+	char line[128];
+} line_cache[LINE_CACHE_SIZE];
+static unsigned int line_cache_next;
+
+static struct line_cache_entry *line_cache_find(const char *ko, const char *func,
+						unsigned long long off)
+{
+	for (int i = 0; i < LINE_CACHE_SIZE; i++) {
+		struct line_cache_entry *c = &line_cache[i];
+
+		if (c->ko[0] && c->off == off && !strcmp(c->ko, ko) && !strcmp(c->func, func))
+			return c;
+	}
+	return NULL;
+}
+
+int dg_source_line(const char *ko, const char *func, unsigned long long off, char *buf,
+		   size_t len)
+{
+	struct line_cache_entry *c = line_cache_find(ko, func, off);
+
+	if (!c) {
+		c = &line_cache[line_cache_next++ % LINE_CACHE_SIZE];
+		snprintf(c->ko, sizeof(c->ko), "%s", ko);
+		snprintf(c->func, sizeof(c->func), "%s", func);
+		c->off = off;
+		c->err = source_line(ko, func, off, c->line, sizeof(c->line));
+	}
+	if (!c->err)
+		snprintf(buf, len, "%s", c->line);
+	return c->err;
 }
 
 /*
