@@ -6,15 +6,13 @@
  * than a monitor armed for a module that never comes.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "kmodule_files.h"
+#include "ko_elf.h"
 
 /* Find "name=" among the NUL-separated strings of a .modinfo section. */
 static int modinfo_name(Elf_Data *data, char *name, size_t len)
@@ -36,37 +34,28 @@ static int modinfo_name(Elf_Data *data, char *name, size_t len)
 
 int dg_ko_module_name(const char *path, char *name, size_t len)
 {
-	int fd = open(path, O_RDONLY), err = -ENOENT;
+	struct dg_ko_elf ko;
 	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	Elf *elf;
+	int err = dg_ko_elf_open(&ko, path);
 
-	if (fd < 0)
-		return -errno;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx)) {
-		err = -EINVAL;
-		goto cleanup;
-	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr shdr;
-		const char *sname;
+	if (err)
+		return err;
+	err = -ENOENT;
+	while ((scn = elf_nextscn(ko.elf, scn))) {
+		const char *section;
 		Elf_Data *data;
+		GElf_Shdr shdr;
 
 		if (!gelf_getshdr(scn, &shdr))
 			continue;
-		sname = elf_strptr(elf, shstrndx, shdr.sh_name);
-		if (!sname || strcmp(sname, ".modinfo"))
+		section = dg_ko_elf_section_name(&ko, &shdr);
+		if (!section || strcmp(section, ".modinfo"))
 			continue;
 		data = elf_getdata(scn, NULL);
 		err = data ? modinfo_name(data, name, len) : -EINVAL;
 		break;
 	}
-cleanup:
-	if (elf)
-		elf_end(elf);
-	close(fd);
+	dg_ko_elf_close(&ko);
 	return err;
 }
 

@@ -8,60 +8,48 @@
  * theirs) simply get no line.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "ko_elf.h"
 #include "source_lines.h"
 
-/* Section name and offset in it of function @func of @ko. */
-static int find_function(const char *ko, const char *func, char *section, size_t len,
+struct function_lookup {
+	const struct dg_ko_elf *ko;
+	const char *func;
+	char *section;		/* out: the section it is in */
+	size_t len;
+	unsigned long long value;	/* out: its offset there */
+};
+
+static int match_function(const GElf_Sym *sym, const char *name, void *ctx)
+{
+	struct function_lookup *l = ctx;
+	GElf_Shdr target;
+
+	if (strcmp(name, l->func) || !gelf_getshdr(elf_getscn(l->ko->elf, sym->st_shndx), &target))
+		return 0;
+	snprintf(l->section, l->len, "%s", dg_ko_elf_section_name(l->ko, &target));
+	l->value = sym->st_value;
+	return 1;
+}
+
+/* Section name and offset in it of function @func of @path. */
+static int find_function(const char *path, const char *func, char *section, size_t len,
 			 unsigned long long *value)
 {
-	int fd = open(ko, O_RDONLY), err = -ENOENT;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	Elf *elf;
+	struct dg_ko_elf ko;
+	struct function_lookup l = { &ko, func, section, len, 0 };
+	int err = dg_ko_elf_open(&ko, path);
 
-	if (fd < 0)
-		return -errno;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx)) {
-		err = -EINVAL;
-		goto cleanup;
-	}
-	while ((scn = elf_nextscn(elf, scn)) && err == -ENOENT) {
-		Elf_Data *data = elf_getdata(scn, NULL);
-		GElf_Shdr shdr;
-
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_SYMTAB || !data)
-			continue;
-		for (size_t i = 0; i < shdr.sh_size / shdr.sh_entsize; i++) {
-			GElf_Sym sym;
-			GElf_Shdr target;
-			const char *name;
-
-			if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
-				continue;
-			name = elf_strptr(elf, shdr.sh_link, sym.st_name);
-			if (!name || strcmp(name, func) ||
-			    !gelf_getshdr(elf_getscn(elf, sym.st_shndx), &target))
-				continue;
-			snprintf(section, len, "%s", elf_strptr(elf, shstrndx, target.sh_name));
-			*value = sym.st_value;
-			err = 0;
-			break;
-		}
-	}
-cleanup:
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return err;
+	if (err)
+		return err;
+	err = dg_ko_elf_each_function(&ko, match_function, &l);
+	dg_ko_elf_close(&ko);
+	if (err < 0)
+		return err;
+	*value = l.value;
+	return 0;
 }
 
 /* file:line of @func+@off in @ko, by addr2line. */
@@ -173,51 +161,42 @@ static void core_text_layout(Elf *elf, size_t shstrndx, unsigned long long *offs
 	}
 }
 
-int dg_ko_symbolize(const char *ko, const char *module, unsigned long long off, char *buf,
+struct site_lookup {
+	const unsigned long long *offsets;	/* per section: its offset in the module's text */
+	unsigned long long off;
+	const char *module;
+	char *buf;
+	size_t len;
+};
+
+static int match_site(const GElf_Sym *sym, const char *name, void *ctx)
+{
+	struct site_lookup *l = ctx;
+	unsigned long long start;
+
+	if (sym->st_shndx >= 256 || l->offsets[sym->st_shndx] == ~0ULL)
+		return 0;
+	start = l->offsets[sym->st_shndx] + sym->st_value;
+	if (l->off < start || l->off >= start + (sym->st_size ?: 1))
+		return 0;
+	snprintf(l->buf, l->len, "%s+0x%llx [%s]", name, l->off - start, l->module);
+	return 1;
+}
+
+int dg_ko_symbolize(const char *path, const char *module, unsigned long long off, char *buf,
 		    size_t len)
 {
-	int fd = open(ko, O_RDONLY), err = -ENOENT;
 	unsigned long long offsets[256];
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	Elf *elf;
+	struct site_lookup l = { offsets, off, module, buf, len };
+	struct dg_ko_elf ko;
+	int err = dg_ko_elf_open(&ko, path);
 
-	if (fd < 0)
-		return -errno;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx)) {
-		err = -EINVAL;
-		goto cleanup;
-	}
-	core_text_layout(elf, shstrndx, offsets, 256);
-	while ((scn = elf_nextscn(elf, scn)) && err == -ENOENT) {
-		Elf_Data *data = elf_getdata(scn, NULL);
-		GElf_Shdr shdr;
-
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_SYMTAB || !data)
-			continue;
-		for (size_t i = 0; i < shdr.sh_size / shdr.sh_entsize; i++) {
-			unsigned long long start;
-			GElf_Sym sym;
-
-			if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    sym.st_shndx >= 256 || offsets[sym.st_shndx] == ~0ULL)
-				continue;
-			start = offsets[sym.st_shndx] + sym.st_value;
-			if (off < start || off >= start + (sym.st_size ?: 1))
-				continue;
-			snprintf(buf, len, "%s+0x%llx [%s]", elf_strptr(elf, shdr.sh_link, sym.st_name),
-				 off - start, module);
-			err = 0;
-			break;
-		}
-	}
-cleanup:
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return err;
+	if (err)
+		return err;
+	core_text_layout(ko.elf, ko.shstrndx, offsets, 256);
+	err = dg_ko_elf_each_function(&ko, match_site, &l);
+	dg_ko_elf_close(&ko);
+	return err < 0 ? err : 0;
 }
 
 int dg_site_split(const char *site, char *func, size_t len, unsigned long long *off)
