@@ -23,6 +23,11 @@ say() { echo "bench: [$(cut -d' ' -f1 /proc/uptime)] $*" >&2; }
 # smoke_or SMOKE_VALUE FULL_VALUE: the value for this mode
 smoke_or() { if [ "$SMOKE" = 1 ]; then echo "$1"; else echo "$2"; fi; }
 
+# The dg_bench loops (measurements 1 and 2) and how many pairs each runs.
+OPS="spin kmalloc mutex"
+declare -A N=([spin]=$(smoke_or 2000 200000) [kmalloc]=$(smoke_or 500 50000)
+	      [mutex]=$(smoke_or 2000 200000))
+
 # bench_op MODULE OP N: run N iterations of OP in MODULE; prints ns per iteration
 bench_op() {
 	local run=/sys/kernel/debug/$1/run op n ns

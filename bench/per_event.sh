@@ -11,9 +11,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-OPS="spin kmalloc mutex"
-declare -A N=([spin]=$(smoke_or 2000 200000) [kmalloc]=$(smoke_or 500 50000)
-	      [mutex]=$(smoke_or 2000 200000))
 REPS=$(smoke_or 1 5)
 declare -A RUNS		# RUNS[setup.op]: ns per pair, one per repetition
 

@@ -13,9 +13,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-OPS="spin kmalloc mutex"
-declare -A N=([spin]=$(smoke_or 2000 200000) [kmalloc]=$(smoke_or 500 50000)
-	      [mutex]=$(smoke_or 2000 200000))
 REPS=$(smoke_or 1 3)
 FIO_SECONDS=$(smoke_or 1 10)
 DD_COUNT=$(smoke_or 2000 100000)
