@@ -122,6 +122,8 @@ tap_is "$(complete_words drvguard recover '')" "enable disable status" \
 	"completion: drvguard recover <TAB> offers enable, disable and status"
 tap_is "$(complete_words drvguard -j recover '')" "enable disable status" \
 	"completion: a global option before the command changes nothing"
+tap_is "$(complete_words drvguard recover enable --r)" "--rule" \
+	"completion: drvguard recover enable --r<TAB> is --rule"
 tap_is "$(complete_words drvguard load '' | tr ' ' '\n' | sort | tr '\n' ' ')" \
 	"core mine.o mine.rules netdev subdir " \
 	"completion: drvguard load <TAB> offers the listed packs and pack files"
