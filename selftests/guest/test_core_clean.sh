@@ -79,9 +79,8 @@ dmesg_since "$TMP/dmesg"
 # that name the cause, until the rules or the runtime handle them.
 declare -A KNOWN=(
 	[kfree_rcu]="unlock_not_held: slab unlock reached through kfree_rcu's tail calls"
-	[atomic_dec_and_lock]="unlock_not_held: the lock is taken inside the kernel's _atomic_dec_and_lock"
+	[atomic_dec_and_lock]="unlock_not_held: the lock is taken inside the kernel's _atomic_dec_and_lock, which ftrace cannot trace"
 	[kasprintf]="free_not_allocated: kvasprintf's caller argument is kasprintf, not the driver"
-	[unload]="leaked_memory: kvfree_rcu with one argument is not seen as a free"
 )
 
 # report KEY NAME [CASE]: one check that KEY raised nothing, with its events if it did
