@@ -27,7 +27,7 @@ traced() {
 	echo > "$tracing/trace"
 	echo 1 > "$tracing/events/kmem/kmalloc/enable"
 	echo 1 > "$tracing/events/kmem/kmem_cache_alloc/enable"
-	for i in $(seq "$1"); do echo "$2" > "/sys/kernel/debug/$D/trigger"; done
+	for _ in $(seq "$1"); do echo "$2" > "/sys/kernel/debug/$D/trigger"; done
 	echo 0 > "$tracing/events/kmem/kmalloc/enable"
 	echo 0 > "$tracing/events/kmem/kmem_cache_alloc/enable"
 }

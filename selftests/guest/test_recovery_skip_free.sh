@@ -51,7 +51,7 @@ before=$(counter recovered)
 dmesg_mark
 fire dg_double_free_real "$TIMES"
 fire dg_mismatched_free "$TIMES"
-for i in $(seq "$TIMES"); do
+for _ in $(seq "$TIMES"); do
 	echo 3 > /sys/kernel/debug/dg_double_free_real/trigger
 	echo 5 > /sys/kernel/debug/dg_double_free_real/trigger
 done
@@ -81,7 +81,7 @@ echo > "$tracing/trace"
 echo 1 > "$tracing/events/kmem/kfree/enable"
 before=$(counter recovered)
 dmesg_mark
-for i in $(seq "$TIMES"); do echo 2 > /sys/kernel/debug/dg_double_free_real/trigger; done
+for _ in $(seq "$TIMES"); do echo 2 > /sys/kernel/debug/dg_double_free_real/trigger; done
 dmesg_since "$TMP/dmesg.kfree"
 echo 0 > "$tracing/events/kmem/kfree/enable"
 grep -E 'kfree: call_site=dg_double_free_real_kfree\+' "$tracing/trace" > "$TMP/kfree.trace"
