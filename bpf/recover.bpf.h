@@ -23,6 +23,8 @@ extern int dg_recover_begin(__u64 site) __ksym;
 extern int dg_recover_add(__u64 lock, __u32 kind, __u64 flags) __ksym;
 extern int dg_recover_commit(void) __ksym;
 extern int dg_recover_relock(__u64 site) __ksym;
+extern int dg_recover_skip_free(__u64 ctx, __u64 ip, __u64 ptr) __ksym;
+extern int dg_recover_gfp_atomic(__u64 ctx, __u64 ip, __u64 flags) __ksym;
 
 /* Per rule id: recovery enabled for that rule; set by `drvguard recover`. */
 struct {
@@ -56,6 +58,12 @@ static __always_inline __u32 dg_recover_unimplemented(__u32 rule)
 {
 	return dg_recovery_counted(dg_recovery_enabled(rule) ? DG_RECOVERY_UNIMPLEMENTED :
 				   DG_RECOVERY_OFF);
+}
+
+/* An action refused before asking the module, for @outcome. */
+static __always_inline __u32 dg_recover_refused(__u32 rule, __u32 outcome)
+{
+	return dg_recovery_counted(dg_recovery_enabled(rule) ? outcome : DG_RECOVERY_OFF);
 }
 
 /* Whether held entry @h is a lock unlock_around may release for @fp's task. */
@@ -195,6 +203,45 @@ static __always_inline void dg_relock(struct dg_frame *fp)
 	/* this pack's entries, also when another pack's relock retakes the locks */
 	if (dg_released_live > 0)
 		bpf_loop(nr_cpus, dg_unrelease_cpu, &u, 0);
+}
+
+/*
+ * skip_free and gfp_atomic change an argument of the driver's call the
+ * program watches: the module rewrites it in the trampoline's saved
+ * argument slots, which the program's context points at (recovery/
+ * call_args.c), after checking that the slot still holds what the rule
+ * judged.  The context goes to it as a number, the function's address
+ * says which call it is.  Only a call the frame attributes to the driver
+ * itself gets here (the rules run for fp->driver >= 0); a run of an
+ * interrupt context in which programs may have been skipped is refused:
+ * its memory state may be stale.
+ */
+static __always_inline __u32 dg_change_call(void *ctx, struct dg_frame *fp, __u32 rule,
+					    __u64 value, bool gfp)
+{
+	__u64 ip = bpf_get_func_ip(ctx), c = dg_scalar((__u64)ctx);
+
+	if (!dg_recovery_enabled(rule))
+		return DG_RECOVERY_OFF;
+	if (fp->driver < 0 || dg_tainted(fp))
+		return dg_recovery_counted(DG_RECOVERY_UNCERTAIN);
+	if (gfp)
+		return dg_recovery_counted(dg_recover_gfp_atomic(c, ip, value));
+	return dg_recovery_counted(dg_recover_skip_free(c, ip, value));
+}
+
+/* skip_free: the driver's free of @ptr does not reach the allocator. */
+static __always_inline __u32 dg_skip_free(void *ctx, struct dg_frame *fp, __u32 rule,
+					  __u64 ptr)
+{
+	return dg_change_call(ctx, fp, rule, ptr, false);
+}
+
+/* gfp_atomic: the driver's allocation with @flags is made with GFP_ATOMIC. */
+static __always_inline __u32 dg_gfp_atomic(void *ctx, struct dg_frame *fp, __u32 rule,
+					   __u64 flags)
+{
+	return dg_change_call(ctx, fp, rule, flags, true);
 }
 
 #endif /* RECOVER_BPF_H */

@@ -37,6 +37,10 @@ enum dg_recovery_outcome {
 	DG_RECOVERY_NO_ROOM,		/* refused: too many tasks or locks in recovery at once */
 	DG_RECOVERY_UNCERTAIN,		/* refused: the monitor may have missed lock events here */
 	DG_RECOVERY_UNIMPLEMENTED,	/* the action is not implemented yet */
+	DG_RECOVERY_CALL_CHANGED,	/* refused: the call's arguments are not what the monitor saw */
+	DG_RECOVERY_CANNOT_CHANGE,	/* refused: not a call the module knows how to change safely */
+	DG_RECOVERY_NO_STAND_IN,	/* refused: no stand-in object to free instead */
+	DG_RECOVERY_MUST_NOT_FAIL,	/* refused: __GFP_NOFAIL, an atomic allocation may fail */
 	DG_NR_RECOVERY_OUTCOMES,
 };
 

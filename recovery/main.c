@@ -3,9 +3,11 @@
  * drvguard_recover: the kernel side of drvguard.  The BPF monitors decide
  * that a driver broke a rule and, when recovery is enabled for their pack,
  * call these kfuncs to carry out the rule's `recover` action; every monitor
- * program also runs with preemption off through two of them (preempt.c).  The module holds no state between calls other than the locks it
- * has released for a task, so loading it changes nothing until a monitor
- * calls it, and it cannot be unloaded while a pack using it is loaded (the
+ * program also runs with preemption off through two of them (preempt.c).
+ * The module holds no state between calls other than the locks it has
+ * released for a task and skip_free's cache of stand-in objects (each one
+ * freed by the call it is handed to), so loading it changes nothing until
+ * a monitor calls it, and it cannot be unloaded while a pack using it is loaded (the
  * programs hold a reference on its BTF).
  */
 #include <linux/bpf.h>
@@ -25,6 +27,8 @@ BTF_ID_FLAGS(func, dg_recover_add)
 BTF_ID_FLAGS(func, dg_recover_commit)
 BTF_ID_FLAGS(func, dg_recover_relock)
 BTF_ID_FLAGS(func, dg_log_violation)
+BTF_ID_FLAGS(func, dg_recover_skip_free)
+BTF_ID_FLAGS(func, dg_recover_gfp_atomic)
 BTF_SET8_END(dg_recover_kfunc_ids)
 
 static const struct btf_kfunc_id_set dg_recover_kfuncs = {
@@ -44,10 +48,15 @@ MODULE_PARM_DESC(outstanding, "tasks whose locks are released around a blocking 
 
 static int __init dg_recover_init(void)
 {
-	int err = register_btf_kfunc_id_set(BPF_PROG_TYPE_TRACING, &dg_recover_kfuncs);
+	int err = dg_skip_free_init();
 
 	if (err)
+		return err;
+	err = register_btf_kfunc_id_set(BPF_PROG_TYPE_TRACING, &dg_recover_kfuncs);
+	if (err) {
 		pr_err("drvguard_recover: cannot register kfuncs: %d\n", err);
+		dg_skip_free_exit();
+	}
 	return err;
 }
 
@@ -56,6 +65,7 @@ static void __exit dg_recover_exit(void)
 	/* kfunc sets go with the module's BTF; nothing else to undo */
 	if (dg_recover_outstanding())
 		pr_warn("drvguard_recover: unloaded with locks still released\n");
+	dg_skip_free_exit();
 }
 
 module_init(dg_recover_init);

@@ -19,6 +19,14 @@ unsigned int dg_monitor_preempt_count(void);
 /* Records still open; none once every released lock is retaken. */
 int dg_recover_outstanding(void);
 
+/* The argument slots of the call a monitor watches (call_args.c). */
+u64 *dg_call_args(u64 ctx, unsigned long fn, unsigned int nr_args);
+int dg_call_arg_replace(u64 *args, unsigned int i, u64 expected, u64 value, unsigned int bits);
+
+/* skip_free's stand-in cache (skip_free.c). */
+int dg_skip_free_init(void);
+void dg_skip_free_exit(void);
+
 /* kfuncs */
 int dg_recover_begin(u64 site);
 int dg_recover_add(u64 lock, u32 kind, u64 flags);
@@ -26,5 +34,7 @@ int dg_recover_commit(void);
 int dg_recover_relock(u64 site);
 void dg_log_violation(const char *rule, u32 rule__sz, const char *driver, u32 driver__sz,
 		      u64 site);
+int dg_recover_skip_free(u64 ctx, u64 ip, u64 ptr);
+int dg_recover_gfp_atomic(u64 ctx, u64 ip, u64 flags);
 
 #endif /* DRVGUARD_RECOVERY_H */

@@ -34,12 +34,14 @@ struct gen {
 	const char *indent;
 	/* binding slot -> logical parameter of the handler's API (by-name bindings move) */
 	int param[DG_MAX_PARAMS];
+	int api;	/* the handler's catalog API (call and return events) */
 	const struct rc_lowered *low;
 };
 
 /* Map the bindings of @ev onto the parameters of catalog API @api (or entry class). */
 static void map_params(struct gen *g, const struct rc_event *ev, enum rc_event_kind kind, int api)
 {
+	g->api = api;
 	for (int i = 0; i < DG_MAX_PARAMS; i++) {
 		g->param[i] = i;
 		if (!ev->by_name || i >= ev->nr_params || (kind != EV_CALL && kind != EV_RETURN))
@@ -386,6 +388,64 @@ static void recovery_c(const struct rc_rule *r, FILE *out)
 		fprintf(out, "dg_recover_unimplemented(%d)", r->id);
 }
 
+static bool is_param(const struct rc_expr *e)
+{
+	return e && e->kind == EX_NAME && e->sym == SYM_PARAM;
+}
+
+/*
+ * The parameter in @e a call-changing action works on: for skip_free the
+ * first one a resource is looked up by (the object the rule judged), for
+ * gfp_atomic the first flags one; NULL when there is none.
+ */
+static const struct rc_expr *acted_param(const struct rc_expr *e, bool flags)
+{
+	const struct rc_expr *p;
+
+	if (!e)
+		return NULL;
+	if (!flags && e->kind == EX_INDEX && is_param(e->rhs))
+		return e->rhs;
+	if (flags && is_param(e) && e->type == TY_FLAGS)
+		return e;
+	p = acted_param(e->lhs, flags) ?: acted_param(e->rhs, flags);
+	for (int i = 0; !p && i < e->nr_args; i++)
+		p = acted_param(e->args[i], flags);
+	return p;
+}
+
+/*
+ * The actions that change the driver's call before it proceeds
+ * (recover.bpf.h): emit the call to @r's, on the parameter its condition
+ * judged; false when @r has none.
+ */
+static bool emit_call_change(struct gen *g, const struct rc_rule *r)
+{
+	const struct rc_expr *p;
+	bool flags;
+
+	if (!r->recover || r->ev.kind != EV_CALL || r->each)
+		return false;
+	if (!strcmp(r->recover, "skip_free"))
+		flags = false;
+	else if (!strcmp(r->recover, "gfp_atomic"))
+		flags = true;
+	else
+		return false;
+	p = acted_param(r->when, flags);
+	if (!p)
+		return false;
+	if (dg_apis[g->api].caller_param) {
+		/* a kernel helper's call on the driver's behalf: not the driver's to change */
+		fprintf(g->out, "dg_recover_refused(%d, DG_RECOVERY_CANNOT_CHANGE)", r->id);
+		return true;
+	}
+	fprintf(g->out, "%s(ctx, fp, %d, ", flags ? "dg_gfp_atomic" : "dg_skip_free", r->id);
+	expr_c(g, p, g->out);
+	fprintf(g->out, ")");
+	return true;
+}
+
 static void emit_report(struct gen *g, const struct rc_rule *r)
 {
 	for (int i = 0; i < r->nr_fields; i++)
@@ -397,7 +457,8 @@ static void emit_report(struct gen *g, const struct rc_rule *r)
 		expr_c(g, r->fields[i], g->out);
 	}
 	fprintf(g->out, " };\n%s__u32 recovery = ", g->indent);
-	recovery_c(r, g->out);
+	if (!emit_call_change(g, r))
+		recovery_c(r, g->out);
 	fprintf(g->out, ";\n\n");
 	if (r->fatal)
 		fprintf(g->out, "%sdg_report(fp, %d, fields, %d, 0x%xu, dg_rule_%d, recovery);\n",

@@ -125,6 +125,12 @@ const char *dg_recovery_outcome_name(__u32 outcome)
 		[DG_RECOVERY_UNCERTAIN] =
 			"not recoverable: the monitor may have missed lock events here",
 		[DG_RECOVERY_UNIMPLEMENTED] = "not recoverable: action not implemented yet",
+		[DG_RECOVERY_CALL_CHANGED] =
+			"not recoverable: the call's arguments are not what the monitor saw",
+		[DG_RECOVERY_CANNOT_CHANGE] = "not recoverable: this call cannot be changed safely",
+		[DG_RECOVERY_NO_STAND_IN] = "not recoverable: no stand-in object to free instead",
+		[DG_RECOVERY_MUST_NOT_FAIL] =
+			"not recoverable: the allocation must not fail (__GFP_NOFAIL)",
 	};
 
 	if (outcome == DG_RECOVERY_NONE)
