@@ -13,11 +13,24 @@ MODULES="$TOP/.output/modules"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# dmesg_mark: remember where the kernel log ends, so a test reads only what follows
-dmesg_mark() { DMESG_START=$(dmesg | wc -l); }
+# dmesg_mark: write a unique line into the kernel log, so that a test reads
+# only what follows it.  Counting lines instead breaks once the log buffer
+# wraps, which a test full of kernel stack traces makes it do.
+dmesg_mark() {
+	DMESG_MARK="drvguard-test-mark-$$-$RANDOM$RANDOM"
+	echo "$DMESG_MARK" > /dev/kmsg
+}
 
-# dmesg_since FILE: the kernel log since dmesg_mark, into FILE
-dmesg_since() { dmesg | tail -n +"$((DMESG_START + 1))" > "$1"; }
+# dmesg_since FILE: the kernel log after the last dmesg_mark, into FILE (the
+# whole log if the mark itself has been pushed out of the buffer)
+dmesg_since() {
+	dmesg > "$TMP/dmesg.all"
+	if grep -q -- "$DMESG_MARK" "$TMP/dmesg.all"; then
+		sed -n "/$DMESG_MARK/,\$p" "$TMP/dmesg.all" | tail -n +2 > "$1"
+	else
+		cp "$TMP/dmesg.all" "$1"
+	fi
+}
 
 # fire_within SEC MODULE [N]: fire, failing when it takes longer than SEC
 # seconds (a driver left with a lock taken hangs its next trigger)
