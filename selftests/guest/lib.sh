@@ -44,3 +44,22 @@ fire() {
 	local i
 	for i in $(seq "${2:-1}"); do echo 1 > "/sys/kernel/debug/$1/trigger"; done
 }
+
+# expect_all_recovered DMESG N WHAT BEFORE: with recovery on, N violations
+# (WHAT) left nothing the test's kernel_complaints finds in DMESG, and the
+# first pack's status counts all N recovered since BEFORE and none refused
+expect_all_recovered() {
+	local dmesg=$1 n=$2 what=$3 before=$4
+
+	if kernel_complaints "$dmesg" > "$TMP/complaints"; then
+		tap_fail "recovery on: no kernel complaint over $n $what"
+		head -n 20 "$TMP/complaints" | tap_diag_stdin
+	else
+		tap_pass "recovery on: no kernel complaint over $n $what"
+	fi
+	"$DRVGUARD" -j status > "$TMP/status"
+	tap_diag "$(jq -c .packs[0].counters "$TMP/status")"
+	tap_is "$(jq ".packs[0].counters.recovered - $before" "$TMP/status")" "$n" \
+		"status counts each of them recovered"
+	tap_is "$(jq '.packs[0].counters.not_recovered' "$TMP/status")" 0 "and none refused"
+}

@@ -56,17 +56,7 @@ for _ in $(seq "$TIMES"); do
 	echo 5 > /sys/kernel/debug/dg_double_free_real/trigger
 done
 dmesg_since "$TMP/dmesg.on"
-if kernel_complaints "$TMP/dmesg.on" > "$TMP/complaints"; then
-	tap_fail "recovery on: no complaint over $((4 * TIMES)) bad frees"
-	head -n 20 "$TMP/complaints" | tap_diag_stdin
-else
-	tap_pass "recovery on: no complaint over $((4 * TIMES)) bad frees"
-fi
-"$DRVGUARD" -j status > "$TMP/status"
-tap_diag "$(jq -c .packs[0].counters "$TMP/status")"
-tap_is "$(jq ".packs[0].counters.recovered - $before" "$TMP/status")" $((4 * TIMES)) \
-	"status counts each of them recovered"
-tap_is "$(jq '.packs[0].counters.not_recovered' "$TMP/status")" 0 "and none refused"
+expect_all_recovered "$TMP/dmesg.on" $((4 * TIMES)) "bad frees" "$before"
 watch_events "$TMP/events.on"
 tap_is "$(jq -r 'select(.recovery and .recovery.outcome != "off") | .rule + " " + .recovery.action + " " +
 	.recovery.outcome' "$TMP/events.on" | sort -u | tr '\n' ,)" \
