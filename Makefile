@@ -93,7 +93,7 @@ $(OUTPUT)/userctl/%.o: userctl/%.c $(wildcard userctl/*.h) bpf/drvguard.h rules/
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUTPUT)/rules/%.o: rules/%.c rules/rulec.h probes/catalog.h | $(OUTPUT)/rules
+$(OUTPUT)/rules/%.o: rules/%.c rules/rulec.h probes/catalog.h bpf/recovery_abi.h | $(OUTPUT)/rules
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

@@ -45,8 +45,13 @@ static __always_inline __u64 dg_caller(void *ctx)
 	return 0;
 }
 
-/* Index of the monitored driver whose code holds @addr, or -1. */
-static __always_inline int dg_driver_of(__u64 addr)
+/*
+ * Index of the monitored driver whose code holds @addr, or -1.  A global
+ * function: every program asks, some of them twice, and the verifier then
+ * walks the driver table once per program, not once per call (see
+ * dg_report_as() in report.bpf.h).
+ */
+__noinline int dg_driver_of(__u64 addr)
 {
 	for (int i = 0; i < DG_MAX_DRIVERS; i++) {
 		__u32 key = i;	/* a copy: the verifier must see i stay in a register */

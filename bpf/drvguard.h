@@ -15,6 +15,7 @@
 #define DG_MAX_FIELDS		8	/* message fields of one violation */
 #define DG_MAX_ARGS		6	/* x86-64 register arguments */
 #define DG_OBJECTS		8192	/* object table slots; a power of two */
+#define DG_MAX_VALUES		3	/* values one transition stores in an object's slot */
 #define DG_DRIVER_NAME_LEN	56	/* MODULE_NAME_LEN on 64-bit kernels */
 #define DG_COMM_LEN		16
 #define DG_META_CHUNK		4096	/* the pack's metadata, in map values of this size */
@@ -44,6 +45,13 @@ struct dg_driver {
  * pack was loaded on a running driver) an unknown key is just unknown.
  */
 #define DG_DRIVER_OBSERVED	(1ULL << 0)
+/*
+ * A run of an interrupt context in which the kernel may have skipped
+ * monitor programs executed the driver's code: a release the driver made
+ * there may have gone unseen, so what the object table says it still holds
+ * is not certain, and reclaim_at_unload does not act on it.
+ */
+#define DG_DRIVER_MISSED	(1ULL << 1)
 
 /* Execution context of the driver code that made the call. */
 enum dg_context {

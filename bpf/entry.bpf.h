@@ -4,7 +4,10 @@
  * than inside the driver: the irq, timer, hrtimer, workqueue, tasklet and
  * transmit tracepoints hand over the object whose callback runs, and the
  * callback's address says whether it is a monitored driver's code.  Module
- * init and exit are seen at do_init_module() and free_module().
+ * init is seen at do_init_module(); module exit at the recovery module's
+ * dg_module_exited(), which its MODULE_STATE_GOING notifier calls once the
+ * exit routine has returned and before free_module(), where leaks can
+ * still be given back (recovery/reclaim.c).
  *
  * The module lifecycle is also where the driver table is kept current: a
  * driver named at load time but not loaded yet (armed) gets its ranges when
@@ -30,6 +33,19 @@ static __always_inline bool dg_frame_entry(struct dg_frame *f, __u64 target, __u
 	/* tracepoints run their programs with preemption disabled */
 	f->atomic = f->context != DG_CTX_PROCESS;
 	return true;
+}
+
+/*
+ * Argument @i of a tp_btf program's context, read as a number: 6.1's
+ * verifier refuses a direct read of one whose type it cannot check (a
+ * function pointer).
+ */
+static __always_inline __u64 dg_tp_arg(unsigned long long *ctx, int i)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &ctx[i]);
+	return v;
 }
 
 /* The address of the driver's read (or read_iter) method of @file. */
@@ -121,7 +137,7 @@ static __always_inline void dg_module_arm(struct module *mod)
 	d->end = d->start + BPF_CORE_READ(mod, core_layout.size);
 	d->init_start = (__u64)BPF_CORE_READ(mod, init_layout.base);
 	d->init_end = d->init_start + BPF_CORE_READ(mod, init_layout.size);
-	d->flags |= DG_DRIVER_OBSERVED;
+	d->flags = (d->flags & ~DG_DRIVER_MISSED) | DG_DRIVER_OBSERVED;
 }
 
 /* The module's init returned (its init code is gone) or the module is freed. */

@@ -25,7 +25,41 @@ struct dg_frame {
 	__u32 atomic;
 	__u32 observed;		/* the driver's whole life was seen: DG_DRIVER_OBSERVED */
 	__u64 activation;	/* which run of an interrupt context this is (dg_activation) */
+	__u64 each_below;	/* an innermost-first `each`: the identity of the last entry walked */
 };
+
+/*
+ * What the runtime's global functions need of a frame: who made the call,
+ * where and in which context.  The fields are the frame's, by name.
+ *
+ * Global functions (report.bpf.h says why the runtime has them) get this
+ * copy, never the frame: the verifier takes any stack memory handed to a
+ * global function as overwritten, so a frame passed in one branch and not
+ * in the other would differ between the two from then on, and every check
+ * after them would be verified twice.  The copy is dead after the call.
+ */
+struct dg_actor {
+	__u64 site;
+	__u64 activation;
+	__s32 driver;
+	__u32 api;
+	__u32 context;
+	__u32 pid;
+	__u32 observed;
+	__u32 pad;
+};
+
+static __always_inline void dg_actor_of(struct dg_actor *a, const struct dg_frame *f)
+{
+	a->site = f->site;
+	a->activation = f->activation;
+	a->driver = f->driver;
+	a->api = f->api;
+	a->context = f->context;
+	a->pid = f->pid;
+	a->observed = f->observed;
+	a->pad = 0;
+}
 
 /*
  * Interrupted monitors.  The kernel runs one BPF program at most once per
@@ -140,13 +174,19 @@ static __always_inline void dg_taint_if_interrupted_bpf(__u32 context, __u64 act
 		c->tainted[DG_CTX_HARDIRQ] = activation;
 }
 
-/* Whether programs may have been skipped in the current run of @f's context. */
-static __always_inline bool dg_tainted(const struct dg_frame *f)
+/* Whether programs may have been skipped in run @activation of @context. */
+static __always_inline bool dg_run_tainted(__u32 context, __u64 activation)
 {
 	__u32 zero = 0;
 	struct dg_cpu_state *c = bpf_map_lookup_elem(&cpu_state, &zero);
 
-	return f->activation && c && c->tainted[f->context & 3] == f->activation;
+	return activation && c && c->tainted[context & 3] == activation;
+}
+
+/* Whether programs may have been skipped in the current run of @f's context. */
+static __always_inline bool dg_tainted(const struct dg_frame *f)
+{
+	return dg_run_tainted(f->context, f->activation);
 }
 
 /*
@@ -203,6 +243,35 @@ static __always_inline __u32 dg_driver_observed(int i)
 }
 
 /*
+ * Driver @driver's code runs in run @activation of interrupt context
+ * @context: if the kernel may have skipped programs in that run, note it
+ * (DG_DRIVER_MISSED).  A global function taking numbers: every API
+ * program calls it, and inlined its map key would sit on the stack of the
+ * deepest call chains, which have no byte to spare.
+ */
+__noinline int dg_driver_note_missed(int driver, __u32 context, __u64 activation)
+{
+	struct dg_driver *d;
+	__u32 key = driver;
+
+	if (driver < 0 || !dg_run_tainted(context, activation))
+		return 0;
+	d = bpf_map_lookup_elem(&drivers, &key);
+	if (d && !(d->flags & DG_DRIVER_MISSED))
+		__sync_fetch_and_or(&d->flags, DG_DRIVER_MISSED);
+	return 0;
+}
+
+/* Whether driver @i has DG_DRIVER_MISSED. */
+static __always_inline bool dg_driver_missed(int i)
+{
+	__u32 key = i;
+	struct dg_driver *d = bpf_map_lookup_elem(&drivers, &key);
+
+	return !d || (d->flags & DG_DRIVER_MISSED);
+}
+
+/*
  * Set up @f for a call or return of a kernel API.  Calls from outside the
  * monitored drivers only matter to transitions of keys a driver already
  * holds (the caller may be the kernel releasing what the driver handed
@@ -253,6 +322,7 @@ static __always_inline bool dg_frame_api(void *ctx, struct dg_frame *f, int nr_a
 		bpf_get_func_ret(ctx, &f->ret);
 	dg_frame_context(f);
 	f->observed = f->driver >= 0 && dg_driver_observed(f->driver);
+	dg_driver_note_missed(f->driver, f->context, f->activation);
 	if (f->driver >= 0 && count)
 		dg_count(DG_CNT_DRIVER_CALLS);
 	return true;

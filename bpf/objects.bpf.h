@@ -29,6 +29,7 @@
 struct dg_object {
 	__u64 key;		/* 0: empty, DG_TOMBSTONE: reusable */
 	__u64 value;		/* what the transition stored (`with`), e.g. the cache */
+	__u64 value2, value3;	/* its second and third values (`with size, dev, dir`) */
 	__u64 site;
 	__u32 api;
 	__u32 pid;
@@ -94,6 +95,8 @@ static __always_inline void dg_object_view(struct dg_view *v, const struct dg_ob
 {
 	v->key = key;
 	v->value = o->value;
+	v->value2 = o->value2;
+	v->value3 = o->value3;
 	v->cpu = o->cpu;
 	v->site = o->site;
 	v->api = o->api;
@@ -127,9 +130,12 @@ static __always_inline bool dg_object_claim(struct dg_object *o)
 	return false;
 }
 
-/* Move (@res, @key) to @state on behalf of @f; state 0 forgets the key. */
+/*
+ * Move (@res, @key) to @state on behalf of @f, storing the transition's
+ * values @v (DG_MAX_VALUES of them); state 0 forgets the key.
+ */
 static __always_inline void dg_object_set_state(struct dg_frame *f, __u32 res, __u64 key,
-						__u32 state, __u64 value)
+						__u32 state, const __u64 *v)
 {
 	__u32 r = res & (DG_MAX_RESOURCES - 1);
 	__u64 stored = dg_object_key(res, key);
@@ -158,7 +164,9 @@ static __always_inline void dg_object_set_state(struct dg_frame *f, __u32 res, _
 	} else {
 		o->res = res;
 		o->state = state;
-		o->value = value;
+		o->value = v[0];
+		o->value2 = v[1];
+		o->value3 = v[2];
 		o->cpu = bpf_get_smp_processor_id();
 		o->site = f->site;
 		o->api = f->api;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * What the BPF monitors, the recovery module and the drvguard command agree
- * on about recovery: the kinds of lock unlock_around can release, and the
+ * on about recovery: the kinds of lock the module can release, and the
  * outcomes a report carries.  Plain C, included by all three.
  */
 #ifndef DRVGUARD_RECOVERY_ABI_H
@@ -9,7 +9,7 @@
 
 /* How a held lock was taken, which says how to release and retake it. */
 enum dg_lock_kind {
-	DG_LOCK_NONE = 0,	/* not a lock unlock_around may release */
+	DG_LOCK_NONE = 0,	/* not a lock the module may release */
 	DG_LOCK_SPIN,
 	DG_LOCK_SPIN_BH,
 	DG_LOCK_SPIN_IRQ,
@@ -22,6 +22,7 @@ enum dg_lock_kind {
 	DG_LOCK_WRITE_BH,
 	DG_LOCK_WRITE_IRQ,
 	DG_LOCK_WRITE_IRQSAVE,
+	DG_LOCK_MUTEX,		/* release_at_return only: sleeping with it held is legal */
 	DG_NR_LOCK_KINDS,
 };
 
@@ -41,10 +42,35 @@ enum dg_recovery_outcome {
 	DG_RECOVERY_CANNOT_CHANGE,	/* refused: not a call the module knows how to change safely */
 	DG_RECOVERY_NO_STAND_IN,	/* refused: no stand-in object to free instead */
 	DG_RECOVERY_MUST_NOT_FAIL,	/* refused: __GFP_NOFAIL, an atomic allocation may fail */
+	DG_RECOVERY_NOT_ATTRIBUTED,	/* refused: not this driver's lock, in this context */
+	DG_RECOVERY_UNKNOWN_LOCK,	/* refused: not a lock the module knows how to release */
+	DG_RECOVERY_NOT_HELD,		/* refused: the lock is not held as the monitor saw it */
+	DG_RECOVERY_ILLEGAL_HERE,	/* refused: releasing it here is not legal */
+	DG_RECOVERY_NOT_AT_UNLOAD,	/* refused: not asked from the module's unload hook */
+	DG_RECOVERY_CANNOT_RELEASE,	/* refused: no release call the module makes safely */
+	DG_RECOVERY_NOT_LIVE,		/* refused: not what the kernel holds it to be */
+	DG_RECOVERY_DEVICE_UNKNOWN,	/* refused: the device it belongs to may be gone */
+	DG_RECOVERY_CANNOT_FAIL,	/* refused: the call has no failure return */
+	DG_RECOVERY_NOT_ARMED,		/* refused: fail_call is not armed for this function */
+	DG_RECOVERY_MISSED_RELEASE,	/* refused: the monitor may have missed the driver's release */
 	DG_NR_RECOVERY_OUTCOMES,
 };
 
 /* Most locks one unlock_around releases (the held set's size). */
 #define DG_RECOVERY_MAX_LOCKS	8
+
+/*
+ * reclaim_at_unload: the release call a rule's resource declares for a
+ * leaked object is named to the module by its catalog name, in a buffer of
+ * this size, with the object: its key and the values its entry stores
+ * (DG_RELEASE_OBJ words, key first), and where each goes among the call's
+ * arguments, 4 bits each (DG_RELEASE_ARGS(key, value, value2, value3);
+ * DG_RELEASE_NO_ARG for one the call does not take).
+ */
+#define DG_RELEASE_NAME_LEN	32
+#define DG_RELEASE_OBJ		4
+#define DG_RELEASE_NO_ARG	0xf
+#define DG_RELEASE_ARGS(key, v1, v2, v3)	((key) | ((v1) << 4) | ((v2) << 8) | ((v3) << 12))
+#define DG_RELEASE_ARG(args, i)		(((args) >> (4 * (i))) & 0xf)
 
 #endif /* DRVGUARD_RECOVERY_ABI_H */

@@ -47,15 +47,26 @@ struct {
 	__type(value, struct dg_agg);
 } aggregate SEC(".maps");
 
-/* What makes two violations identical: rule, driver, site and the fields in @id_mask. */
-static __always_inline __u64 dg_agg_key(struct dg_frame *f, __u32 rule, const __u64 *fields,
-					__u32 id_mask)
+/*
+ * One violation as a rule decided it: the rule, its message fields, which
+ * of them tell violations apart, and the outcome of its recover action.
+ */
+struct dg_violation {
+	__u64 field[DG_MAX_FIELDS];
+	__u32 rule;
+	__u32 nr_fields;
+	__u32 id_mask;
+	__u32 recovery;
+};
+
+/* What makes two violations identical: rule, driver, site and the fields in the id mask. */
+static __always_inline __u64 dg_agg_key(const struct dg_actor *f, const struct dg_violation *v)
 {
-	__u64 k = f->site ^ ((__u64)rule << 48) ^ ((__u64)(f->driver & 0xff) << 40);
+	__u64 k = f->site ^ ((__u64)v->rule << 48) ^ ((__u64)(f->driver & 0xff) << 40);
 
 	for (int i = 0; i < DG_MAX_FIELDS; i++)
-		if (id_mask & (1u << i))
-			k = (k ^ fields[i]) * 0x100000001b3ULL;
+		if (v->id_mask & (1u << i))
+			k = (k ^ v->field[i]) * 0x100000001b3ULL;
 	return k | 1;	/* never 0 */
 }
 
@@ -107,7 +118,7 @@ static char dg_unknown_driver[DG_DRIVER_NAME_LEN] = "?";
  * (recovery/kernel_log.c).  A serial console, dmesg or a crash dump then
  * names the rule, the driver and the site even when no watcher got the event.
  */
-static __always_inline void dg_report_to_log(struct dg_frame *f, const char *rule)
+static __always_inline void dg_report_to_log(const struct dg_actor *f, const char *rule)
 {
 	__u32 key = f->driver;
 	struct dg_driver *d = bpf_map_lookup_elem(&drivers, &key);
@@ -119,49 +130,76 @@ static __always_inline void dg_report_to_log(struct dg_frame *f, const char *rul
 				 f->site);
 }
 
-static __always_inline void dg_report(struct dg_frame *f, __u32 rule, const __u64 *fields,
-				      __u32 nr_fields, __u32 id_mask, const char *fatal,
-				      __u32 recovery)
+/*
+ * Send violation @v, found by actor @f; @fatal, the rule's name, when the
+ * rule is fatal.
+ *
+ * This is a BPF global function (not static, not inlined), for the
+ * verifier's sake: it checks a global function once per program, on its
+ * own, where an inlined helper is checked again at every call site and for
+ * every verifier state that reaches it.  Inlined twice into each blocking
+ * call's program, with the rest of the runtime, reporting made 6.1's
+ * verifier spend about 2.5 s under emulation on each of them.  The price
+ * is what a global function may take: scalars and pointers to memory of a
+ * fixed size, which the verifier lets be NULL; and it returns a scalar.
+ * Other heavy helpers of the runtime are global for the same reason, and
+ * all of them take a struct dg_actor (frame.bpf.h), not the frame.
+ */
+__noinline int dg_report_as(const struct dg_actor *f, const struct dg_violation *v,
+			    const char (*fatal)[DG_RULE_NAME_LEN])
 {
 	struct dg_event *e;
-	__u64 *hits = bpf_map_lookup_elem(&rule_hits, &rule);
-	__u64 now = bpf_ktime_get_ns();
-	__u32 count;
+	__u32 rule, key, count;
+	__u64 *hits, now;
+	struct dg_driver *d;
 
+	if (!f || !v)
+		return 0;
+	rule = v->rule;
+	hits = bpf_map_lookup_elem(&rule_hits, &rule);
+	now = bpf_ktime_get_ns();
 	if (hits)
 		__sync_fetch_and_add(hits, 1);
-	if (dg_agg_fold(dg_agg_key(f, rule, fields, id_mask), now, &count))
-		return;
+	if (dg_agg_fold(dg_agg_key(f, v), now, &count))
+		return 0;
 	if (fatal)
-		dg_report_to_log(f, fatal);
+		dg_report_to_log(f, *fatal);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		dg_count(DG_CNT_DROPS);
-		return;
+		return 0;
 	}
 	e->ts_ns = now;
 	e->site = f->site;
 	for (int i = 0; i < DG_MAX_FIELDS; i++)
-		e->field[i] = i < nr_fields ? fields[i] : 0;
+		e->field[i] = i < v->nr_fields ? v->field[i] : 0;
 	e->rule = rule;
 	e->driver = f->driver;
 	e->api = f->api;
 	e->context = f->context;
 	e->pid = f->pid;
 	e->cpu = bpf_get_smp_processor_id();
-	e->nr_fields = nr_fields;
+	e->nr_fields = v->nr_fields;
 	e->count = count;
-	e->recovery = recovery;
+	e->recovery = v->recovery;
 	e->pad = 0;
-	{
-		__u32 key = f->driver;
-		struct dg_driver *d = bpf_map_lookup_elem(&drivers, &key);
-
-		e->base = d ? d->start : 0;
-	}
+	key = f->driver;
+	d = bpf_map_lookup_elem(&drivers, &key);
+	e->base = d ? d->start : 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 	dg_count(DG_CNT_EVENTS);
+	return 0;
+}
+
+/* Report violation @v of @f's program (the generated code's call). */
+static __always_inline void dg_report(const struct dg_frame *f, const struct dg_violation *v,
+				      const char (*fatal)[DG_RULE_NAME_LEN])
+{
+	struct dg_actor a;
+
+	dg_actor_of(&a, f);
+	dg_report_as(&a, v, fatal);
 }
 
 #endif /* REPORT_BPF_H */

@@ -9,7 +9,8 @@
  *
  * Before including this file the pack defines DG_HELD_MASKS, the held
  * states of each of its resources, and DG_NR_CATALOG_APIS and
- * DG_API_LOCK_KINDS, how each catalog API takes a lock (recover.bpf.h).
+ * DG_API_LOCK_KINDS and DG_API_RELEASE_KINDS, how each catalog API takes a
+ * lock (recover.bpf.h).
  */
 #ifndef RUNTIME_BPF_H
 #define RUNTIME_BPF_H
@@ -34,30 +35,45 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 static __always_inline int dg_lookup(struct dg_frame *f, __u32 res, bool is_held, __u64 key,
 				     struct dg_view *v)
 {
-	if (is_held && dg_tainted(f)) {
-		/* this interrupt run may have missed lock events: its lock state is unknown */
-		__builtin_memset(v, 0, sizeof(*v));
-		v->key = key;
-		v->state = DG_STATE_UNKNOWN;
-		return -1;
+	struct dg_actor a;
+
+	if (is_held) {
+		dg_actor_of(&a, f);
+		return dg_held_lookup_as(&a, res, key, v);
 	}
-	if (is_held)
-		return dg_held_find(f, res, key, DG_HELD_ANY, v);
 	dg_object_find(f, res, key, v);
 	return -1;
 }
 
 /*
- * Apply a transition: (@res, @key) moves to state @to, storing @value, if
- * it is in one of @from_mask's states.  A caller outside the monitored
- * drivers only moves keys a driver already tracks.
+ * A rule's `*p`: the 64-bit word at kernel address @p when the event
+ * happens, e.g. the DMA handle dma_alloc_coherent() wrote through its
+ * `handle` argument; 0 when it cannot be read.
+ */
+static __always_inline __u64 dg_read_u64(__u64 p)
+{
+	__u64 v = 0;
+
+	if (bpf_probe_read_kernel(&v, sizeof(v), (const void *)p))
+		return 0;
+	return v;
+}
+
+/*
+ * Apply a transition: (@res, @key) moves to state @to, storing @value (an
+ * object also @value2 and @value3), if it is in one of @from_mask's
+ * states.  A caller outside the monitored drivers only moves keys a driver
+ * already tracks.
  */
 static __always_inline void dg_transition(struct dg_frame *f, __u32 res, bool is_held,
-					  __u64 key, __u32 from_mask, __u32 to, __u64 value)
+					  __u64 key, __u32 from_mask, __u32 to, __u64 value,
+					  __u64 value2, __u64 value3)
 {
+	struct dg_actor a;
+	struct dg_move m;
 	struct dg_view v;
 	__u32 state;
-	int cpu = -1;
+	int cpu;
 
 	/*
 	 * A held resource is looked up where this context may hold it: a
@@ -65,20 +81,35 @@ static __always_inline void dg_transition(struct dg_frame *f, __u32 res, bool is
 	 * this CPU only, since another CPU's entry is another holder (readers
 	 * of an rwlock); a release looks further for this task's own entry.
 	 */
-	if (is_held)
-		cpu = dg_held_find(f, res, key, from_mask & 1 ? DG_HELD_OWN : DG_HELD_MINE, &v);
-	else
-		dg_object_find(f, res, key, &v);
+	if (is_held) {
+		dg_actor_of(&a, f);
+		cpu = dg_held_state_as(&a, res, key, from_mask & 1 ? DG_HELD_OWN : DG_HELD_MINE,
+				       &state);
+		if (f->driver < 0 && cpu < 0)
+			return;
+		if (!(from_mask & (1u << (state & 31))))
+			return;
+		m.key = key;
+		m.value = value;
+		m.res = res;
+		m.state = to;
+		m.cpu = cpu;
+		m.pad = 0;
+		dg_held_move_as(&a, &m);
+		return;
+	}
+	dg_object_find(f, res, key, &v);
 	state = v.state == DG_STATE_UNKNOWN ? 0 : v.state;
-
 	if (f->driver < 0 && !v.found)
 		return;
 	if (!(from_mask & (1u << (state & 31))))
 		return;
-	if (is_held)
-		dg_held_set_state(f, res, key, to, value, v.found ? cpu : -1);
-	else
-		dg_object_set_state(f, res, key, to, value);
+	{
+		/* scoped here: a held transition's call chain has no stack to spare */
+		__u64 values[DG_MAX_VALUES] = { value, value2, value3 };
+
+		dg_object_set_state(f, res, key, to, values);
+	}
 }
 
 /* Whether the tracked state of @v is one of @mask's; an unknown state is none. */
@@ -103,8 +134,9 @@ static __always_inline bool dg_each_held(__u32 i, __u32 res, __u32 mask, struct 
 	if (!set || i >= set->depth || i >= DG_MAX_HELD || dg_tainted(f))
 		return false;
 	h = &set->slot[i];
-	if (h->res != res || !(mask & (1u << (h->state & 31))) || h->context != f->context ||
-	    h->activation != f->activation || h->released)
+	if (!dg_held_holding(dg_held_ident(h)) || h->res != res ||
+	    !(mask & (1u << (h->state & 31))) || h->context != f->context ||
+	    h->activation != f->activation)
 		return false;
 	if (f->context == DG_CTX_PROCESS && h->pid != f->pid)
 		return false;
@@ -166,7 +198,11 @@ int BPF_PROG(dg_rt_module_init_done, struct module *mod, int ret)
 	return 0;
 }
 
-/* Runs after the pack's own free_module programs: the loader attaches it first. */
+/*
+ * The pack's own leak rules ran earlier, on the recovery module's unload
+ * hook (entry.bpf.h); what they walked, and what reclaim_at_unload freed,
+ * is forgotten here.  The loader still attaches it first.
+ */
 SEC("fentry/free_module")
 int BPF_PROG(dg_rt_module_free, struct module *mod)
 {

@@ -12,6 +12,7 @@
  * the running kernel has, and refuses a pack that needs an API none of whose
  * symbols exist there, naming the API.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "catalog.h"
@@ -31,6 +32,13 @@
 #define UNLOCK_FLAGS(api, sym)	{ api, P("lock", "flags"), T(PTR, FL), DG_T_VOID, 0, { SAME(sym) } }
 #define SLEEPER(api, sym, params, types, ret) \
 	{ api, params, types, ret, 1, { SAME(sym) } }
+/* A blocking API that may fail instead of sleeping (fail_call), with @fail. */
+#define SLEEPER_FAILS(api, sym, params, types, ret, fail) \
+	{ api, params, types, ret, 1, { SAME(sym) }, fail }
+#define FAILS(value)	.can_fail = 1, .fails_with = (value)
+#define FAILS_PARAM(p)	.can_fail = 1, .fail_param = (p)
+/* include/linux/errno.h: what an interrupted wait returns when a signal is pending */
+#define DG_ERESTARTSYS	512
 
 const struct dg_api dg_apis[] = {
 	/* spinlocks */
@@ -65,32 +73,38 @@ const struct dg_api dg_apis[] = {
 	UNLOCK_FLAGS("write_unlock_irqrestore", "_raw_write_unlock_irqrestore"),
 	/* sleeping locks */
 	SLEEPER("mutex_lock",		"mutex_lock",		P("lock"), T(PTR), DG_T_VOID),
-	SLEEPER("mutex_lock_interruptible", "mutex_lock_interruptible", P("lock"), T(PTR), I),
-	SLEEPER("mutex_lock_killable",	"mutex_lock_killable",	P("lock"), T(PTR), I),
+	SLEEPER_FAILS("mutex_lock_interruptible", "mutex_lock_interruptible", P("lock"), T(PTR), I,
+		      FAILS(-EINTR)),
+	SLEEPER_FAILS("mutex_lock_killable", "mutex_lock_killable", P("lock"), T(PTR), I,
+		      FAILS(-EINTR)),
 	LOCK("mutex_trylock",		"mutex_trylock",		I),
 	LOCK("mutex_unlock",		"mutex_unlock",			DG_T_VOID),
 	SLEEPER("down",			"down",			P("sem"), T(PTR), DG_T_VOID),
-	SLEEPER("down_interruptible",	"down_interruptible",	P("sem"), T(PTR), I),
-	SLEEPER("down_killable",	"down_killable",	P("sem"), T(PTR), I),
+	SLEEPER_FAILS("down_interruptible", "down_interruptible", P("sem"), T(PTR), I,
+		      FAILS(-EINTR)),
+	SLEEPER_FAILS("down_killable",	"down_killable",	P("sem"), T(PTR), I, FAILS(-EINTR)),
 	{ "down_trylock", P("sem"), T(PTR), I, 0, { SAME("down_trylock") } },
 	{ "up", P("sem"), T(PTR), DG_T_VOID, 0, { SAME("up") } },
 	/* sleeping and waiting */
 	SLEEPER("msleep",		"msleep",		P("msecs"), T(I), DG_T_VOID),
-	SLEEPER("msleep_interruptible",	"msleep_interruptible",	P("msecs"), T(I), I),
+	/* interrupted at once: all of the time is left */
+	SLEEPER_FAILS("msleep_interruptible", "msleep_interruptible", P("msecs"), T(I), I,
+		      FAILS_PARAM(1)),
 	{ "usleep_range", P("min", "max"), T(I, I), DG_T_VOID, 1, { SAME("usleep_range_state") } },
 	SLEEPER("schedule",		"schedule",		P(NULL), T(0), DG_T_VOID),
 	SLEEPER("schedule_timeout",	"schedule_timeout",	P("timeout"), T(I), I),
-	SLEEPER("schedule_timeout_interruptible", "schedule_timeout_interruptible",
-		P("timeout"), T(I), I),
+	SLEEPER_FAILS("schedule_timeout_interruptible", "schedule_timeout_interruptible",
+		      P("timeout"), T(I), I, FAILS_PARAM(1)),
 	SLEEPER("schedule_timeout_uninterruptible", "schedule_timeout_uninterruptible",
 		P("timeout"), T(I), I),
 	SLEEPER("wait_for_completion",	"wait_for_completion",	P("done"), T(PTR), DG_T_VOID),
-	SLEEPER("wait_for_completion_timeout", "wait_for_completion_timeout",
-		P("done", "timeout"), T(PTR, I), I),
-	SLEEPER("wait_for_completion_interruptible", "wait_for_completion_interruptible",
-		P("done"), T(PTR), I),
-	SLEEPER("wait_for_completion_killable", "wait_for_completion_killable",
-		P("done"), T(PTR), I),
+	/* 0: timed out */
+	SLEEPER_FAILS("wait_for_completion_timeout", "wait_for_completion_timeout",
+		      P("done", "timeout"), T(PTR, I), I, FAILS(0)),
+	SLEEPER_FAILS("wait_for_completion_interruptible", "wait_for_completion_interruptible",
+		      P("done"), T(PTR), I, FAILS(-DG_ERESTARTSYS)),
+	SLEEPER_FAILS("wait_for_completion_killable", "wait_for_completion_killable",
+		      P("done"), T(PTR), I, FAILS(-DG_ERESTARTSYS)),
 	/* wait_event*() is a macro over prepare_to_wait_event() and schedule() */
 	SLEEPER("prepare_to_wait_event", "prepare_to_wait_event",
 		P("wq", "entry", "state"), T(PTR, PTR, I), I),
@@ -295,7 +309,10 @@ int dg_recover_find(const char *name)
 	return -1;
 }
 
-/* How each lock-taking API takes its lock, for the unlock_around action. */
+/*
+ * How each lock-taking API takes its lock, which says how the recovery
+ * module releases it (unlock_around, release_at_return).
+ */
 static const struct {
 	const char *api;
 	enum dg_lock_kind kind;
@@ -309,6 +326,8 @@ static const struct {
 	{ "write_lock", DG_LOCK_WRITE },	{ "write_trylock", DG_LOCK_WRITE },
 	{ "write_lock_bh", DG_LOCK_WRITE_BH },	{ "write_lock_irq", DG_LOCK_WRITE_IRQ },
 	{ "write_lock_irqsave", DG_LOCK_WRITE_IRQSAVE },
+	{ "mutex_lock", DG_LOCK_MUTEX },	{ "mutex_lock_interruptible", DG_LOCK_MUTEX },
+	{ "mutex_lock_killable", DG_LOCK_MUTEX }, { "mutex_trylock", DG_LOCK_MUTEX },
 };
 
 int dg_api_lock_kind(unsigned int id)

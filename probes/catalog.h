@@ -47,6 +47,17 @@ struct dg_api {
 	 * kernel helpers that allocate on behalf of their caller (_RET_IP_).
 	 */
 	int caller_param;
+	/*
+	 * What the call may return instead of sleeping, for the fail_call
+	 * action: a failure the API documents, as if the sleep had been
+	 * interrupted or had timed out.  fails_with, or, when fail_param is set
+	 * (from 1), that parameter's value: a sleep cut short that returns the
+	 * time left.  APIs without a failure return (msleep(), mutex_lock())
+	 * have neither, and fail_call refuses them.
+	 */
+	int can_fail;
+	long long fails_with;
+	int fail_param;
 };
 
 extern const struct dg_api dg_apis[];

@@ -63,3 +63,20 @@ int dg_call_arg_replace(u64 *args, unsigned int i, u64 expected, u64 value, unsi
 	WRITE_ONCE(args[i], value & mask);
 	return 0;
 }
+
+/*
+ * The argument slots of the trampoline frame at @ctx for a call of @fn,
+ * whatever its argument count (stored in *@nr_args); NULL when @ctx is not
+ * such a frame.  For actions that do not touch the arguments.
+ */
+u64 *dg_call_frame(u64 ctx, unsigned long fn, unsigned int *nr_args)
+{
+	u64 *args = (u64 *)(unsigned long)ctx;
+
+	if (!ctx || !IS_ALIGNED(ctx, sizeof(u64)) || ctx <= current_stack_pointer)
+		return NULL;
+	*nr_args = READ_ONCE(args[-1]);
+	if (*nr_args > 6)	/* x86-64 trampolines take register arguments only */
+		return NULL;
+	return dg_call_args(ctx, fn, *nr_args);
+}

@@ -5,10 +5,13 @@
  * call these kfuncs to carry out the rule's `recover` action; every monitor
  * program also runs with preemption off through two of them (preempt.c).
  * The module holds no state between calls other than the locks it has
- * released for a task and skip_free's cache of stand-in objects (each one
- * freed by the call it is handed to), so loading it changes nothing until
- * a monitor calls it, and it cannot be unloaded while a pack using it is loaded (the
- * programs hold a reference on its BTF).
+ * released for a task, skip_free's cache of stand-in objects (each one
+ * freed by the call it is handed to), the module notifier through which
+ * the monitors see unloads (reclaim.c) and the kprobes fail_call arms when
+ * drvguard asks (fail_calls), so loading it changes nothing until a
+ * monitor calls it or drvguard arms a function, and it cannot be unloaded
+ * while a pack using it is loaded (the programs hold a reference on its
+ * BTF).
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -26,9 +29,12 @@ BTF_ID_FLAGS(func, dg_recover_begin)
 BTF_ID_FLAGS(func, dg_recover_add)
 BTF_ID_FLAGS(func, dg_recover_commit)
 BTF_ID_FLAGS(func, dg_recover_relock)
+BTF_ID_FLAGS(func, dg_recover_release_at_return)
 BTF_ID_FLAGS(func, dg_log_violation)
 BTF_ID_FLAGS(func, dg_recover_skip_free)
 BTF_ID_FLAGS(func, dg_recover_gfp_atomic)
+BTF_ID_FLAGS(func, dg_recover_reclaim)
+BTF_ID_FLAGS(func, dg_recover_fail_call)
 BTF_SET8_END(dg_recover_kfunc_ids)
 
 static const struct btf_kfunc_id_set dg_recover_kfuncs = {
@@ -52,11 +58,16 @@ static int __init dg_recover_init(void)
 
 	if (err)
 		return err;
+	err = dg_reclaim_init();
+	if (err)
+		goto skip_free;
 	err = register_btf_kfunc_id_set(BPF_PROG_TYPE_TRACING, &dg_recover_kfuncs);
-	if (err) {
-		pr_err("drvguard_recover: cannot register kfuncs: %d\n", err);
-		dg_skip_free_exit();
-	}
+	if (!err)
+		return 0;
+	pr_err("drvguard_recover: cannot register kfuncs: %d\n", err);
+	dg_reclaim_exit();
+skip_free:
+	dg_skip_free_exit();
 	return err;
 }
 
@@ -65,6 +76,8 @@ static void __exit dg_recover_exit(void)
 	/* kfunc sets go with the module's BTF; nothing else to undo */
 	if (dg_recover_outstanding())
 		pr_warn("drvguard_recover: unloaded with locks still released\n");
+	dg_reclaim_exit();
+	dg_fail_call_exit();
 	dg_skip_free_exit();
 }
 

@@ -35,6 +35,7 @@ struct dg_released_lock {
 	void *lock;
 	u32 kind;
 	unsigned long flags;	/* the driver's saved irq flags (irqsave kinds) */
+	u64 order;		/* when the driver took it, relative to its other locks */
 };
 
 struct dg_record {
@@ -64,72 +65,6 @@ static void record_free(struct dg_record *rec)
 	atomic_dec(&claimed);
 }
 
-static bool kind_is_bh(u32 kind)
-{
-	return kind == DG_LOCK_SPIN_BH || kind == DG_LOCK_READ_BH || kind == DG_LOCK_WRITE_BH;
-}
-
-static bool kind_is_irq(u32 kind)
-{
-	return kind == DG_LOCK_SPIN_IRQ || kind == DG_LOCK_SPIN_IRQSAVE ||
-	       kind == DG_LOCK_READ_IRQ || kind == DG_LOCK_READ_IRQSAVE ||
-	       kind == DG_LOCK_WRITE_IRQ || kind == DG_LOCK_WRITE_IRQSAVE;
-}
-
-static bool kind_is_irqsave(u32 kind)
-{
-	return kind == DG_LOCK_SPIN_IRQSAVE || kind == DG_LOCK_READ_IRQSAVE ||
-	       kind == DG_LOCK_WRITE_IRQSAVE;
-}
-
-/*
- * The kernel's lock functions as inlines (spinlock_api_smp.h): calling the
- * out-of-line _raw_* ones would show the monitors a kernel unlock of the
- * driver's lock, and they would stop counting it as held.
- */
-static void release(const struct dg_released_lock *l)
-{
-	raw_spinlock_t *spin = &((spinlock_t *)l->lock)->rlock;
-	rwlock_t *rw = l->lock;
-
-	switch (l->kind) {
-	case DG_LOCK_SPIN:		__raw_spin_unlock(spin); break;
-	case DG_LOCK_SPIN_BH:		__raw_spin_unlock_bh(spin); break;
-	case DG_LOCK_SPIN_IRQ:		__raw_spin_unlock_irq(spin); break;
-	case DG_LOCK_SPIN_IRQSAVE:	__raw_spin_unlock_irqrestore(spin, l->flags); break;
-	case DG_LOCK_READ:		__raw_read_unlock(rw); break;
-	case DG_LOCK_READ_BH:		__raw_read_unlock_bh(rw); break;
-	case DG_LOCK_READ_IRQ:		__raw_read_unlock_irq(rw); break;
-	case DG_LOCK_READ_IRQSAVE:	__raw_read_unlock_irqrestore(rw, l->flags); break;
-	case DG_LOCK_WRITE:		__raw_write_unlock(rw); break;
-	case DG_LOCK_WRITE_BH:		__raw_write_unlock_bh(rw); break;
-	case DG_LOCK_WRITE_IRQ:		__raw_write_unlock_irq(rw); break;
-	case DG_LOCK_WRITE_IRQSAVE:	__raw_write_unlock_irqrestore(rw, l->flags); break;
-	}
-}
-
-/* Retake as the driver took it; its own saved flags stay in its variable. */
-static void retake(const struct dg_released_lock *l)
-{
-	raw_spinlock_t *spin = &((spinlock_t *)l->lock)->rlock;
-	rwlock_t *rw = l->lock;
-
-	switch (l->kind) {
-	case DG_LOCK_SPIN:		__raw_spin_lock(spin); break;
-	case DG_LOCK_SPIN_BH:		__raw_spin_lock_bh(spin); break;
-	case DG_LOCK_SPIN_IRQ:		__raw_spin_lock_irq(spin); break;
-	case DG_LOCK_SPIN_IRQSAVE:	__raw_spin_lock_irqsave(spin); break;
-	case DG_LOCK_READ:		__raw_read_lock(rw); break;
-	case DG_LOCK_READ_BH:		__raw_read_lock_bh(rw); break;
-	case DG_LOCK_READ_IRQ:		__raw_read_lock_irq(rw); break;
-	case DG_LOCK_READ_IRQSAVE:	__raw_read_lock_irqsave(rw); break;
-	case DG_LOCK_WRITE:		__raw_write_lock(rw); break;
-	case DG_LOCK_WRITE_BH:		__raw_write_lock_bh(rw); break;
-	case DG_LOCK_WRITE_IRQ:		__raw_write_lock_irq(rw); break;
-	case DG_LOCK_WRITE_IRQSAVE:	__raw_write_lock_irqsave(rw); break;
-	}
-}
-
 /*
  * Open a record for the current task's blocking call at @site; 0, or the
  * outcome that ends recovery.
@@ -156,20 +91,25 @@ int dg_recover_begin(u64 site)
 }
 
 /* One lock of the driver's, outermost first. */
-int dg_recover_add(u64 lock, u32 kind, u64 flags)
+/* Add a lock, kept in the order the driver took them (@order: earlier is smaller). */
+int dg_recover_add(u64 lock, u32 kind, u64 flags, u64 order)
 {
 	struct dg_record *rec = record_of(current);
+	int i;
 
 	if (!rec || rec->committed)
 		return -ENOENT;
-	if (!lock || kind == DG_LOCK_NONE || kind >= DG_NR_LOCK_KINDS ||
+	if (!lock || kind == DG_LOCK_NONE || kind >= DG_LOCK_MUTEX ||
 	    rec->nr == DG_RECOVERY_MAX_LOCKS) {
 		rec->overflow = true;
 		return -EINVAL;
 	}
-	rec->lock[rec->nr++] = (struct dg_released_lock){
-		.lock = (void *)(unsigned long)lock, .kind = kind, .flags = flags,
+	for (i = rec->nr; i > 0 && rec->lock[i - 1].order > order; i--)
+		rec->lock[i] = rec->lock[i - 1];
+	rec->lock[i] = (struct dg_released_lock){
+		.lock = (void *)(unsigned long)lock, .kind = kind, .flags = flags, .order = order,
 	};
+	rec->nr++;
 	return 0;
 }
 
@@ -185,10 +125,11 @@ static bool only_these_locks(const struct dg_record *rec)
 	for (int i = 0; i < rec->nr; i++) {
 		u32 kind = rec->lock[i].kind;
 
-		expect += kind_is_bh(kind) ? SOFTIRQ_LOCK_OFFSET : PREEMPT_LOCK_OFFSET;
-		if (kind_is_irq(kind) && !irqs_off) {
+		expect += dg_lock_kind_is_bh(kind) ? SOFTIRQ_LOCK_OFFSET : PREEMPT_LOCK_OFFSET;
+		if (dg_lock_kind_is_irq(kind) && !irqs_off) {
 			/* the outermost irq-disabling lock must have found irqs on */
-			if (kind_is_irqsave(kind) && arch_irqs_disabled_flags(rec->lock[i].flags))
+			if (dg_lock_kind_is_irqsave(kind) &&
+			    arch_irqs_disabled_flags(rec->lock[i].flags))
 				return false;
 			irqs_off = true;
 		}
@@ -221,7 +162,7 @@ int dg_recover_commit(void)
 	}
 	rec->committed = true;
 	for (int i = rec->nr - 1; i >= 0; i--)
-		release(&rec->lock[i]);
+		dg_lock_release(rec->lock[i].lock, rec->lock[i].kind, rec->lock[i].flags);
 	return DG_RECOVERY_DONE;
 }
 
@@ -243,7 +184,7 @@ int dg_recover_relock(u64 site)
 		return 0;
 	nr = rec->nr;
 	for (int i = 0; i < nr; i++)
-		retake(&rec->lock[i]);
+		dg_lock_retake(rec->lock[i].lock, rec->lock[i].kind);
 	record_free(rec);
 	return nr;
 }

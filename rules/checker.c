@@ -470,6 +470,7 @@ static enum rc_type check_field(struct scope *s, struct rc_expr *e)
 		{ "site", SYM_FIELD_SITE, TY_SITE },	{ "api", SYM_FIELD_API, TY_API },
 		{ "pid", SYM_FIELD_PID, TY_INT },	{ "context", SYM_FIELD_CONTEXT, TY_CONTEXT },
 		{ "cpu", SYM_FIELD_CPU, TY_INT },	{ "value", SYM_FIELD_VALUE, TY_INT },
+		{ "value2", SYM_FIELD_VALUE2, TY_INT },	{ "value3", SYM_FIELD_VALUE3, TY_INT },
 	};
 	enum rc_type t = no_bare_name(s, e->lhs, check_expr(s, e->lhs));
 
@@ -480,6 +481,14 @@ static enum rc_type check_field(struct scope *s, struct rc_expr *e)
 				e->name);
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (!strcmp(fields[i].name, e->name)) {
+			bool more = fields[i].sym == SYM_FIELD_VALUE2 || fields[i].sym == SYM_FIELD_VALUE3;
+
+			if (more && e->lhs->res && e->lhs->res->is_held) {
+				rc_error(s->d, e->loc, "a held entry stores one value: read it as .value",
+					 "unknown field '%s': '%s' is a held resource", e->name,
+					 e->lhs->res->name);
+				return e->type = TY_ERROR;
+			}
 			e->sym = fields[i].sym;
 			e->res = e->lhs->res;
 			e->type = fields[i].type;
@@ -487,7 +496,8 @@ static enum rc_type check_field(struct scope *s, struct rc_expr *e)
 			return e->type;
 		}
 	}
-	rc_error(s->d, e->loc, "entries have key, state, site, api, pid, context, cpu and value",
+	rc_error(s->d, e->loc, "entries have key, state, site, api, pid, context, cpu, value, "
+		 "value2 and value3",
 		 "unknown field '%s'", e->name);
 	return e->type = TY_ERROR;
 }
@@ -679,6 +689,14 @@ static enum rc_type check_expr(struct scope *s, struct rc_expr *e)
 						"!", type_names[t]);
 			return e->type = TY_BOOL;
 		}
+		if (!strcmp(e->name, "*")) {
+			if (t != TY_PTR)
+				return mismatch(s, e, "read through a pointer parameter, e.g. "
+						"'*handle'", "type mismatch: '%s' needs a pointer, "
+						"got %s", "*", type_names[t]);
+			e->sym = SYM_DEREF;
+			return e->type = TY_INT;
+		}
 		if (!numeric(t))
 			return mismatch(s, e, NULL, "type mismatch: '%s' needs an integer, got %s",
 					"~", type_names[t]);
@@ -743,13 +761,18 @@ static void check_transition(struct scope *s, struct rc_resource *r, struct rc_t
 	check_event(s, &t->ev);
 	if (t->when)
 		check_condition(s, t->when);
-	if (t->with) {
-		enum rc_type v = no_bare_name(s, t->with, check_expr(s, t->with));
+	for (int i = 0; i < t->nr_with; i++) {
+		enum rc_type v = no_bare_name(s, t->with[i], check_expr(s, t->with[i]));
 
 		if (v != TY_ERROR && !numeric(v))
-			rc_error(s->d, t->with->loc, "store a parameter, the return value or a number",
+			rc_error(s->d, t->with[i]->loc, "store a parameter, the return value or a number",
 				 "type mismatch: 'with' stores an integer, not %s", type_names[v]);
 	}
+	if (t->nr_with > 1 && r->is_held)
+		rc_error(s->d, t->with[1]->loc, "a held entry lives in a small per-CPU set: keep "
+			 "the others in an object resource",
+			 "too many values: a held resource stores one value, '%s' stores %d",
+			 r->name, t->nr_with);
 	if (t->key) {
 		enum rc_type k = no_bare_name(s, t->key, check_expr(s, t->key));
 
@@ -848,6 +871,19 @@ static void check_message(struct scope *s, struct rc_rule *r, const char *msg, s
 	}
 }
 
+/* fail_call fails calls whose API has a failure return: warn when none of @r's has one. */
+static void check_fail_call(struct scope *s, const struct rc_rule *r)
+{
+	bool can_fail = false;
+
+	for (int i = 0; r->ev.kind == EV_CALL && i < r->ev.nr_apis; i++)
+		can_fail |= dg_apis[r->ev.apis[i]].can_fail;
+	if (!can_fail)
+		rc_warning(s->d, r->recover_loc, "it applies to 'on call' events of APIs such as "
+			   "mutex_lock_interruptible", "fail_call can never apply here: none of "
+			   "the calls this rule watches has a failure return");
+}
+
 static void check_rule(struct scope *s, struct rc_rule *r, int id)
 {
 	r->id = id;
@@ -901,6 +937,8 @@ static void check_rule(struct scope *s, struct rc_rule *r, int id)
 			 "see RULES.md for the recovery actions", near);
 		rc_error(s->d, r->recover_loc, hint, "unknown recovery action '%s'", r->recover);
 	}
+	if (r->recover && !strcmp(r->recover, "fail_call"))
+		check_fail_call(s, r);
 	s->each = NULL;
 }
 

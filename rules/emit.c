@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "rulec.h"
+#include "recovery_abi.h"
 
 #define MAX_VIEWS	16
 
@@ -70,9 +71,14 @@ static const struct entry_hook entry_hooks[DG_NR_ENTRY_CLASSES][2] = {
 	[DG_ENTRY_MODULE_INIT] = {
 		{ "fentry/do_init_module", "struct module *mod", NULL, NULL },
 		{ "fexit/do_init_module", "struct module *mod, int ret", NULL, "ret" } },
+	/*
+	 * after the exit routine, before free_module(): the recovery module's
+	 * hook, called from its MODULE_STATE_GOING notifier, where a leak can
+	 * still be given back (recovery/reclaim.c)
+	 */
 	[DG_ENTRY_MODULE_EXIT] = {
 		{ NULL },
-		{ "fentry/free_module", "struct module *mod", NULL, NULL } },
+		{ "fentry/dg_module_exited", "struct module *mod", NULL, NULL } },
 	[DG_ENTRY_IRQ_HANDLER] = {
 		{ "tp_btf/irq_handler_entry", "int irq, struct irqaction *action",
 		  "action->handler", NULL, { "irq", "action->dev_id" } },
@@ -91,8 +97,12 @@ static const struct entry_hook entry_hooks[DG_NR_ENTRY_CLASSES][2] = {
 	[DG_ENTRY_WORK] = {
 		{ "tp_btf/workqueue_execute_start", "struct work_struct *work", "work->func", NULL,
 		  { "work" } },
-		/* raw_tp: tp_btf cannot read a function pointer argument on 6.1 */
-		{ "raw_tp/workqueue_execute_end", "struct work_struct *work, work_func_t fn", "fn",
+		/*
+		 * tp_btf (a tracing program, which may call the recovery kfuncs) with
+		 * the function read past the verifier: 6.1 refuses a tp_btf program
+		 * access to a function pointer argument
+		 */
+		{ "tp_btf/workqueue_execute_end", "struct work_struct *work", "dg_tp_arg(ctx, 1)",
 		  NULL, { "work" } } },
 	[DG_ENTRY_TASKLET] = {
 		{ "tp_btf/tasklet_entry", "struct tasklet_struct *t, void *fn", "fn", NULL, { "t" } },
@@ -242,6 +252,7 @@ static void expr_c(struct gen *g, const struct rc_expr *e, FILE *o)
 		[SYM_FIELD_KEY] = "key", [SYM_FIELD_STATE] = "state", [SYM_FIELD_SITE] = "site",
 		[SYM_FIELD_API] = "api", [SYM_FIELD_PID] = "pid", [SYM_FIELD_CONTEXT] = "context",
 		[SYM_FIELD_CPU] = "cpu", [SYM_FIELD_VALUE] = "value",
+		[SYM_FIELD_VALUE2] = "value2", [SYM_FIELD_VALUE3] = "value3",
 	};
 	struct view *v;
 
@@ -279,7 +290,7 @@ static void expr_c(struct gen *g, const struct rc_expr *e, FILE *o)
 		fprintf(o, ".%s", fields[e->sym]);
 		return;
 	case EX_UNARY:
-		fprintf(o, "(%s", e->name);
+		fprintf(o, e->sym == SYM_DEREF ? "dg_read_u64(" : "(%s", e->name);
 		expr_c(g, e->lhs, o);
 		fprintf(o, ")");
 		return;
@@ -377,6 +388,173 @@ static bool is_unlock_around(const struct rc_rule *r)
 	return r->recover && !strcmp(r->recover, "unlock_around") && r->ev.kind == EV_CALL;
 }
 
+/*
+ * Whether @r releases the locks an entry point returns with: an `each` over
+ * a held resource on a leave event, whose callback has the entry's slot.
+ */
+static bool is_release_at_return(const struct rc_rule *r)
+{
+	return r->recover && !strcmp(r->recover, "release_at_return") && r->ev.kind == EV_LEAVE &&
+	       r->each && r->each->res->is_held;
+}
+
+static bool is_param(const struct rc_expr *e)
+{
+	return e && e->kind == EX_NAME && e->sym == SYM_PARAM;
+}
+
+/* Whether @r gives back, at unload, the objects its `each` walks. */
+static bool is_reclaim(const struct rc_rule *r)
+{
+	return r->recover && !strcmp(r->recover, "reclaim_at_unload") && r->each &&
+	       !r->each->res->is_held && r->ev.kind == EV_LEAVE && r->ev.nr_apis == 1 &&
+	       r->ev.apis[0] == DG_ENTRY_MODULE_EXIT;
+}
+
+/* The argument of catalog API @api that binding @e of @ev is, or -1 if @e is no bare one. */
+static int arg_of(const struct rc_event *ev, int api, const struct rc_expr *e)
+{
+	if (!is_param(e) || e->index < 0 || e->index >= ev->nr_params)
+		return -1;
+	if (!ev->by_name)
+		return e->index;
+	for (int k = 0; k < dg_api_nr_params(&dg_apis[api]); k++)
+		if (!strcmp(dg_apis[api].params[k], ev->params[e->index]))
+			return k;
+	return -1;
+}
+
+static int param_named(int api, const char *name)
+{
+	for (int k = 0; name && k < dg_api_nr_params(&dg_apis[api]); k++)
+		if (!strcmp(dg_apis[api].params[k], name))
+			return k;
+	return -1;
+}
+
+/* How a leaked object in one state is given back: a call, and where its key and values go. */
+struct release {
+	int api;
+	int key;			/* argument */
+	int value[RC_MAX_VALUES];	/* arguments; -1: the call does not take it */
+};
+
+/*
+ * The parameter whose value @e of @t stores: a bare parameter, or one read
+ * through (`*handle`: dma_alloc_coherent() writes the handle there, and
+ * dma_free_coherent() takes it as its own `handle`); NULL for anything else.
+ */
+static const char *stored_param(const struct rc_transition *t, const struct rc_expr *e)
+{
+	int a;
+
+	if (e && e->kind == EX_UNARY && e->sym == SYM_DEREF)
+		e = e->lhs;
+	a = t->ev.nr_apis ? arg_of(&t->ev, t->ev.apis[0], e) : -1;
+	return a >= 0 ? dg_apis[t->ev.apis[0]].params[a] : NULL;
+}
+
+/* The names of the parameters the first transition into @state with values stores. */
+static int stored_params(const struct rc_resource *res, int state,
+			 const char *stored[RC_MAX_VALUES])
+{
+	int named = 0;
+
+	for (int i = 0; i < RC_MAX_VALUES; i++)
+		stored[i] = NULL;
+	for (const struct rc_transition *t = res->transitions; t; t = t->next) {
+		if (t->to_state != state || !t->nr_with)
+			continue;
+		for (int i = 0; i < t->nr_with; i++)
+			if ((stored[i] = stored_param(t, t->with[i])))
+				named++;
+		break;
+	}
+	return named;
+}
+
+/*
+ * The release call of state @state of object resource @res, from the
+ * resource's own transitions: among the unconditional `on call`
+ * transitions that name @state among their FROM states (not `*`), lead out
+ * of @keep (the states the rule counts as leaked) and take the key as a
+ * bare parameter, the first whose API takes the most of the parameters
+ * entries in @state store, by name (`with cache`: kmem_cache_free(cache,
+ * ptr) over kfree(ptr); `with size, dev, dir`: dma_unmap_page(dev, addr,
+ * size, dir)).  Each stored value goes to the parameter of its name.
+ * False: none.
+ */
+static bool release_of(const struct rc_resource *res, int state, uint32_t keep,
+		       struct release *rel)
+{
+	const char *stored[RC_MAX_VALUES];
+	int named = stored_params(res, state, stored), best = -1;
+
+	for (const struct rc_transition *t = res->transitions; t && best < named; t = t->next) {
+		int api = t->ev.nr_apis ? t->ev.apis[0] : -1, key, taken = 0;
+		struct release cand;
+
+		if (t->ev.kind != EV_CALL || api < 0 || t->when || !strcmp(t->from[0], "*") ||
+		    !(t->from_mask & (1u << state)) || (keep & (1u << t->to_state)))
+			continue;
+		key = arg_of(&t->ev, api, t->key);
+		if (key < 0)
+			continue;
+		cand = (struct release){ .api = api, .key = key };
+		for (int i = 0; i < RC_MAX_VALUES; i++)
+			if ((cand.value[i] = param_named(api, stored[i])) >= 0)
+				taken++;
+		if (taken > best) {
+			*rel = cand;
+			best = taken;
+		}
+	}
+	return best >= 0;
+}
+
+static int release_arg(int arg)
+{
+	return arg < 0 ? DG_RELEASE_NO_ARG : arg;
+}
+
+/*
+ * reclaim_at_unload: per state of the `each` entry, the module is asked to
+ * queue that state's release call (recover.bpf.h); a state with none is
+ * refused here.
+ */
+static void reclaim_c(const struct rc_rule *r, FILE *out)
+{
+	const struct rc_each *e = r->each;
+	struct release rel;
+
+	fprintf(out, "(");
+	for (int s = 1; s < e->res->nr_states; s++) {
+		if (!(e->state_mask & (1u << s)) || !release_of(e->res, s, e->state_mask, &rel))
+			continue;
+		fprintf(out, "ent.state == %d ? dg_reclaim_at_unload(fp, %d, dg_release_%d_%d, &ent, "
+			"DG_RELEASE_ARGS(%d, %d, %d, %d)) : ", s, r->id, r->id, s, rel.key,
+			release_arg(rel.value[0]), release_arg(rel.value[1]),
+			release_arg(rel.value[2]));
+	}
+	fprintf(out, "dg_recover_refused(%d, DG_RECOVERY_CANNOT_RELEASE))", r->id);
+}
+
+/* The names of reclaim_at_unload's release calls, for the module. */
+static void emit_release_names(const struct rc_program *prog, FILE *out)
+{
+	struct release rel;
+
+	for (struct rc_rule *r = prog->rules; r; r = r->next) {
+		if (!is_reclaim(r))
+			continue;
+		for (int s = 1; s < r->each->res->nr_states; s++)
+			if ((r->each->state_mask & (1u << s)) &&
+			    release_of(r->each->res, s, r->each->state_mask, &rel))
+				fprintf(out, "static char dg_release_%d_%d[DG_RELEASE_NAME_LEN] = "
+					"\"%s\";\n", r->id, s, dg_apis[rel.api].name);
+	}
+}
+
 /* The C that carries out @r's recovery action (recover.bpf.h) and yields its outcome. */
 static void recovery_c(const struct rc_rule *r, FILE *out)
 {
@@ -384,13 +562,15 @@ static void recovery_c(const struct rc_rule *r, FILE *out)
 		fprintf(out, "DG_RECOVERY_NONE");
 	else if (is_unlock_around(r))
 		fprintf(out, "dg_unlock_around(fp, %d)", r->id);
+	else if (is_release_at_return(r))
+		fprintf(out, "dg_release_at_return(fp, %d, slot, &ent)", r->id);
+	else if (is_reclaim(r))
+		reclaim_c(r, out);
+	else if (!strcmp(r->recover, "reclaim_at_unload"))
+		/* only what a driver owns at unload can be reclaimed */
+		fprintf(out, "dg_recover_refused(%d, DG_RECOVERY_NOT_AT_UNLOAD)", r->id);
 	else
 		fprintf(out, "dg_recover_unimplemented(%d)", r->id);
-}
-
-static bool is_param(const struct rc_expr *e)
-{
-	return e && e->kind == EX_NAME && e->sym == SYM_PARAM;
 }
 
 /*
@@ -446,26 +626,49 @@ static bool emit_call_change(struct gen *g, const struct rc_rule *r)
 	return true;
 }
 
+/*
+ * fail_call (recover.bpf.h): the driver's call returns the failure the
+ * catalog says its API allows, or, for an API with none, the refusal; false
+ * when @r is not a fail_call rule on a call event.
+ */
+static bool emit_fail_call(struct gen *g, const struct rc_rule *r)
+{
+	const struct dg_api *api;
+
+	if (!r->recover || strcmp(r->recover, "fail_call") || r->ev.kind != EV_CALL || r->each)
+		return false;
+	api = &dg_apis[g->api];
+	if (!api->can_fail)
+		fprintf(g->out, "dg_recover_refused(%d, DG_RECOVERY_CANNOT_FAIL)", r->id);
+	else if (api->fail_param)
+		fprintf(g->out, "dg_fail_call(ctx, fp, %d, (__s64)fp->arg[%d])", r->id,
+			api->fail_param - 1);
+	else
+		fprintf(g->out, "dg_fail_call(ctx, fp, %d, %lldLL)", r->id, api->fails_with);
+	return true;
+}
+
 static void emit_report(struct gen *g, const struct rc_rule *r)
 {
 	for (int i = 0; i < r->nr_fields; i++)
 		collect(g, r->fields[i]);
 	emit_views(g);
-	fprintf(g->out, "%s__u64 fields[DG_MAX_FIELDS] = {", g->indent);
+	fprintf(g->out, "%sstruct dg_violation viol = {\n", g->indent);
+	fprintf(g->out, "%s\t.rule = %d, .nr_fields = %d, .id_mask = 0x%xu,\n", g->indent, r->id,
+		r->nr_fields, identity_mask(r));
+	fprintf(g->out, "%s\t.field = {", g->indent);
 	for (int i = 0; i < r->nr_fields; i++) {
 		fprintf(g->out, "%s(__u64)", i ? ", " : " ");
 		expr_c(g, r->fields[i], g->out);
 	}
-	fprintf(g->out, " };\n%s__u32 recovery = ", g->indent);
-	if (!emit_call_change(g, r))
+	fprintf(g->out, " },\n%s};\n\n%sviol.recovery = ", g->indent, g->indent);
+	if (!emit_call_change(g, r) && !emit_fail_call(g, r))
 		recovery_c(r, g->out);
-	fprintf(g->out, ";\n\n");
+	fprintf(g->out, ";\n");
 	if (r->fatal)
-		fprintf(g->out, "%sdg_report(fp, %d, fields, %d, 0x%xu, dg_rule_%d, recovery);\n",
-			g->indent, r->id, r->nr_fields, identity_mask(r), r->id);
+		fprintf(g->out, "%sdg_report(fp, &viol, &dg_rule_%d);\n", g->indent, r->id);
 	else
-		fprintf(g->out, "%sdg_report(fp, %d, fields, %d, 0x%xu, NULL, recovery);\n",
-			g->indent, r->id, r->nr_fields, identity_mask(r));
+		fprintf(g->out, "%sdg_report(fp, &viol, NULL);\n", g->indent);
 }
 
 /* The body of one rule, for the frame `fp` (and the entry `ent` of an `each`). */
@@ -493,8 +696,13 @@ static void emit_each_callback(struct gen *g, const struct rc_rule *r)
 	const struct rc_each *e = r->each;
 
 	fprintf(g->out, "static long dg_each_%d(__u32 i, struct dg_frame *fp)\n{\n", r->id);
-	fprintf(g->out, "\tstruct dg_view ent;\n\n");
-	fprintf(g->out, "\tif (!dg_each_%s(i, %d, 0x%xu, fp, &ent))\n\t\treturn 0;\n\t{\n",
+	fprintf(g->out, "\tstruct dg_view ent;\n");
+	/* released innermost first: nested irqsave locks give their flags back in order */
+	if (is_release_at_return(r))
+		fprintf(g->out, "\t__u32 slot = dg_held_next_inner(fp);\n\n");
+	else
+		fprintf(g->out, "\t__u32 slot = i;\n\n");
+	fprintf(g->out, "\tif (!dg_each_%s(slot, %d, 0x%xu, fp, &ent))\n\t\treturn 0;\n\t{\n",
 		e->res->is_held ? "held" : "object", e->res->id, e->state_mask);
 	g->indent = "\t\t";
 	emit_rule_body(g, r);
@@ -505,6 +713,8 @@ static void emit_rule(struct gen *g, const struct rc_rule *r)
 {
 	fprintf(g->out, "\t\t/* rule %s (%s:%d) */\n", r->name, r->loc.file->path, r->loc.line);
 	if (r->each) {
+		if (is_release_at_return(r))
+			fprintf(g->out, "\t\tfp->each_below = ~0ULL;\n");
 		fprintf(g->out, "\t\tbpf_loop(%s, dg_each_%d, fp, 0);\n",
 			r->each->res->is_held ? "DG_MAX_HELD" : "DG_OBJECTS", r->id);
 		return;
@@ -530,7 +740,7 @@ static void expr_to(struct gen *g, const struct rc_expr *e, char *buf, size_t si
 static void emit_transition(struct gen *g, const struct rc_handler *h,
 			    const struct rc_transition *t)
 {
-	char key[200], value[200];
+	char key[200], value[RC_MAX_VALUES][200];
 
 	map_params(g, &t->ev, h->kind, h->target);
 	fprintf(g->out, "\t/* %s: -> %s (%s:%d) */\n\t{\n", t->res->name, t->to,
@@ -539,17 +749,20 @@ static void emit_transition(struct gen *g, const struct rc_handler *h,
 	g->indent = "\t\t";
 	collect(g, t->when);
 	collect(g, t->key);
-	collect(g, t->with);
+	for (int i = 0; i < t->nr_with; i++)
+		collect(g, t->with[i]);
 	emit_views(g);
 	expr_to(g, t->key, key, sizeof(key));
-	expr_to(g, t->with, value, sizeof(value));
+	for (int i = 0; i < RC_MAX_VALUES; i++)
+		expr_to(g, i < t->nr_with ? t->with[i] : NULL, value[i], sizeof(value[i]));
 	if (t->when) {
 		fprintf(g->out, "\t\t");
 		cond_c(g, t->when, g->out);
 		fprintf(g->out, "\n\t");
 	}
-	fprintf(g->out, "\t\tdg_transition(fp, %d, %d, %s, 0x%xu, %d, %s);\n\t}\n", t->res->id,
-		t->res->is_held, key, t->from_mask, t->to_state, value);
+	fprintf(g->out, "\t\tdg_transition(fp, %d, %d, %s, 0x%xu, %d, %s, %s, %s);\n\t}\n",
+		t->res->id, t->res->is_held, key, t->from_mask, t->to_state, value[0], value[1],
+		value[2]);
 }
 
 /* Whether some transition of @h starts tracking a key (leaves the initial state). */
@@ -732,6 +945,10 @@ int rc_emit_c(const struct rc_program *prog, const struct rc_lowered *low, FILE 
 	if (!relock)
 		return -1;
 	relock_apis(prog, relock);
+	/* a second emission (DRVGUARD_KEEP_C's copy) writes the `each` callbacks again */
+	for (struct rc_rule *r = prog->rules; r; r = r->next)
+		if (r->each)
+			r->each->emitted = false;
 
 	for (struct rc_resource *r = prog->resources; r; r = r->next)
 		if (r->id < RC_MAX_RESOURCES)
@@ -742,7 +959,12 @@ int rc_emit_c(const struct rc_program *prog, const struct rc_lowered *low, FILE 
 	fprintf(out, "#define DG_HELD_MASKS { ");
 	for (int i = 0; i < RC_MAX_RESOURCES; i++)
 		fprintf(out, "0x%x%s", masks[i], i + 1 < RC_MAX_RESOURCES ? ", " : " }\n");
+	/* unlock_around leaves mutexes alone: sleeping with one held is legal */
 	fprintf(out, "#define DG_NR_CATALOG_APIS %zu\n#define DG_API_LOCK_KINDS { ", dg_nr_apis);
+	for (size_t api = 0; api < dg_nr_apis; api++)
+		fprintf(out, "%d%s", dg_api_lock_kind(api) == DG_LOCK_MUTEX ? DG_LOCK_NONE :
+			dg_api_lock_kind(api), api + 1 < dg_nr_apis ? ", " : " }\n");
+	fprintf(out, "#define DG_API_RELEASE_KINDS { ");
 	for (size_t api = 0; api < dg_nr_apis; api++)
 		fprintf(out, "%d%s", dg_api_lock_kind(api), api + 1 < dg_nr_apis ? ", " : " }\n");
 	fprintf(out, "#include \"runtime.bpf.h\"\n\n");
@@ -759,6 +981,7 @@ int rc_emit_c(const struct rc_program *prog, const struct rc_lowered *low, FILE 
 		if (r->name && r->fatal)
 			fprintf(out, "static char dg_rule_%d[DG_RULE_NAME_LEN] = \"%s\";\n",
 				r->id, r->name);
+	emit_release_names(prog, out);
 	fprintf(out, "\n");
 	for (int i = 0; i < low->nr_handlers; i++)
 		emit_handler(&g, &low->handlers[i]);
@@ -850,6 +1073,10 @@ int rc_emit_meta(const struct rc_program *prog, const struct rc_lowered *low, FI
 	if (!relock)
 		return -1;
 	relock_apis(prog, relock);
+	/* a second emission (DRVGUARD_KEEP_C's copy) writes the `each` callbacks again */
+	for (struct rc_rule *r = prog->rules; r; r = r->next)
+		if (r->each)
+			r->each->emitted = false;
 	for (size_t api = 0; api < dg_nr_apis; api++)
 		for (int sym = 0; relock[api] && sym < api_nr_symbols(api); sym++)
 			for (int copy = 0; copy < RELOCK_COPIES; copy++) {

@@ -361,7 +361,7 @@ static struct rc_expr *binary(struct rc_expr *lhs, struct rc_token *op, struct r
 	return e;
 }
 
-/* unary = ( "~" | "!" ) unary | postfix ; */
+/* unary = ( "!" | "~" | "*" ) unary | postfix ; */
 static struct rc_expr *unary(struct parser *p)
 {
 	struct rc_expr *e;
@@ -370,7 +370,7 @@ static struct rc_expr *unary(struct parser *p)
 	if (!operand(p))
 		return NULL;
 	p->nesting++;
-	if (at_punct(p, "~") || at_punct(p, "!")) {
+	if (at_punct(p, "~") || at_punct(p, "!") || at_punct(p, "*")) {
 		e = new_expr(EX_UNARY, p->tok->loc);
 		if (e) {
 			e->name = strdup(p->tok->text);
@@ -615,8 +615,35 @@ static bool state_set(struct parser *p, struct rc_transition *t)
 }
 
 /*
+ * with_list  = "with" expr { "," expr } ;
+ *
+ * More values than an entry stores are reported, and parsed all the same
+ * so that the error is the only one.
+ */
+static void with_list(struct parser *p, struct rc_transition *t)
+{
+	do {
+		struct rc_expr *e;
+		struct rc_loc at;
+
+		next(p);	/* "with" or "," */
+		at = p->tok->loc;
+		e = expr(p);
+		if (!e)
+			return;
+		if (t->nr_with < RC_MAX_VALUES) {
+			t->with[t->nr_with++] = e;
+			continue;
+		}
+		rc_error(p->d, at, "store the others in another resource, keyed alike",
+			 "too many values: a transition stores at most %d", RC_MAX_VALUES);
+		expr_free(e);
+	} while (at_punct(p, ","));
+}
+
+/*
  * transition = "on" event [ "when" expr ] ":" key state_set "->" IDENT
- *              [ "with" expr ] ";" ;
+ *              [ with_list ] ";" ;
  * key        = IDENT | "(" expr ")" ;
  */
 static void transition(struct parser *p, struct rc_resource *r)
@@ -655,12 +682,8 @@ static void transition(struct parser *p, struct rc_resource *r)
 	t->to = ident(p, "the new state", &t->to_loc);
 	if (!t->to)
 		return;
-	if (at_word(p, "with")) {
-		next(p);
-		t->with = expr(p);
-		if (!t->with)
-			return;
-	}
+	if (at_word(p, "with"))
+		with_list(p, t);
 	expect(p, ";");
 }
 
@@ -1028,7 +1051,8 @@ void rc_program_free(struct rc_program *prog)
 			r->transitions = t->next;
 			event_free(&t->ev);
 			expr_free(t->when);
-			expr_free(t->with);
+			for (int i = 0; i < t->nr_with; i++)
+				expr_free(t->with[i]);
 			expr_free(t->key);
 			for (int i = 0; i < t->nr_from; i++)
 				free(t->from[i]);

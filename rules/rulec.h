@@ -26,6 +26,7 @@
 #define RC_MAX_PROGRAMS		120	/* handlers: (event, API or entry class) pairs */
 #define RC_MAX_ATTACH		300	/* BPF programs, one per handler and symbol */
 #define RC_MAX_INCLUDE_DEPTH	16
+#define RC_MAX_VALUES		3	/* values one transition stores (DG_MAX_VALUES) */
 /* bpf/drvguard.h: DG_META_CHUNK * DG_META_CHUNKS */
 #define DG_META_SIZE_MAX	(4096 * 16)
 
@@ -159,7 +160,8 @@ struct rc_transition {
 	int nr_from;
 	char *to;
 	struct rc_loc to_loc;
-	struct rc_expr *with;	/* value stored in the entry, or NULL */
+	struct rc_expr *with[RC_MAX_VALUES];	/* values stored in the entry (`with a, b`) */
+	int nr_with;
 	/* checker */
 	struct rc_resource *res;
 	uint32_t from_mask;	/* states the transition applies in */
@@ -278,7 +280,8 @@ enum rc_sym {
 	SYM_HELD,	/* held(R...) */
 	SYM_LAST,	/* last(R) */
 	SYM_FIELD_KEY, SYM_FIELD_STATE, SYM_FIELD_SITE, SYM_FIELD_API, SYM_FIELD_PID,
-	SYM_FIELD_CONTEXT, SYM_FIELD_CPU, SYM_FIELD_VALUE,
+	SYM_FIELD_CONTEXT, SYM_FIELD_CPU, SYM_FIELD_VALUE, SYM_FIELD_VALUE2, SYM_FIELD_VALUE3,
+	SYM_DEREF,	/* unary `*`: the word at a kernel address */
 };
 
 int rc_check(struct rc_program *prog, struct rc_diags *d);

@@ -12,10 +12,11 @@
  * API none of whose symbols exist is an error.  The `symbols` map tells the
  * programs which API a traced address implements and where its arguments
  * sit.  Entry point programs attach where their section says (tracepoints,
- * do_init_module, free_module).  The runtime's own module lifecycle
- * programs attach first: a trampoline runs the newest program first, so
- * they run after the pack's programs on the same function.  Any failure
- * rolls back: nothing stays attached or pinned.
+ * do_init_module, the recovery module's dg_module_exited, free_module).
+ * The runtime's own module lifecycle programs attach first: a trampoline
+ * runs the newest program first, so they run after the pack's programs on
+ * the same function.  Any failure rolls back: nothing stays attached or
+ * pinned.
  */
 #include <errno.h>
 #include <limits.h>
@@ -412,8 +413,8 @@ static int attach_all(struct dg_load *ld)
 
 	/*
 	 * The runtime's programs first: a trampoline runs the programs on one
-	 * function newest first, so the pack's leak checks on free_module()
-	 * see the driver's objects before the runtime forgets them.
+	 * function newest first, so that a pack program on the runtime's
+	 * functions sees the state before the runtime changes it.
 	 */
 	for (int pass = 0; pass < 2 && !err; pass++) {
 		for (int i = 0; i < m->nr_programs && !err; i++) {

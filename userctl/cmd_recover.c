@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fail_calls.h"
 #include "json.h"
 #include "main.h"
 #include "pack_meta.h"
@@ -185,12 +186,17 @@ int cmd_recover(int argc, char **argv)
 	err = check_rule(&c, pack);
 	if (err)
 		return err;
+	/* fail_call's functions are armed before the switches turn on, disarmed after */
+	if (c.op == RECOVER_ENABLE && dg_fail_calls_sync(pack, c.rule, true))
+		c.err = -DG_EXIT_ERROR;
 	if (dg_opts.json)
 		printf("{\"module\":%s,\"packs\":[", dg_recovery_module_loaded() ? "true" : "false");
 	if (pack)
 		recover_one(pack, &c);
 	else
 		dg_for_each_pack(recover_one, &c);
+	if (c.op == RECOVER_DISABLE && dg_fail_calls_sync(NULL, NULL, false))
+		c.err = -DG_EXIT_ERROR;
 	if (dg_opts.json)
 		printf("]}\n");
 	else if (c.first)

@@ -114,9 +114,12 @@ static void print_drivers(int drivers_fd)
 		if (dg_opts.json) {
 			printf("%s{", i ? "," : "");
 			json_kv_str(stdout, "name", d.name);
-			printf(",\"loaded\":%s}", d.start ? "true" : "false");
+			printf(",\"loaded\":%s", d.start ? "true" : "false");
+			printf(",\"calls_missed\":%s}",
+			       d.flags & DG_DRIVER_MISSED ? "true" : "false");
 		} else {
-			printf(" %s%s", d.name, d.start ? "" : " (not loaded)");
+			printf(" %s%s%s", d.name, d.start ? "" : " (not loaded)",
+			       d.flags & DG_DRIVER_MISSED ? " (calls may have been missed)" : "");
 		}
 	}
 }

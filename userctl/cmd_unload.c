@@ -2,12 +2,14 @@
 /*
  * `drvguard unload [PACK | --all]`: detach a pack by removing its pins; with
  * no argument, the only loaded pack.  Events not yet read by a watcher are
- * dropped with the pack.
+ * dropped with the pack, and the functions only it wanted failed
+ * (fail_call) are disarmed.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "fail_calls.h"
 #include "main.h"
 #include "pack_pins.h"
 
@@ -26,7 +28,8 @@ static int unload_one(const char *pack)
 	}
 	if (!dg_opts.json)
 		printf("unloaded pack %s\n", pack);
-	return 0;
+	/* the pack's functions no longer need failing (others' may) */
+	return dg_fail_calls_sync(NULL, NULL, false) ? -DG_EXIT_ERROR : 0;
 }
 
 /* Unload @pack and go on with the others whatever happens; keep the last error. */

@@ -131,6 +131,24 @@ const char *dg_recovery_outcome_name(__u32 outcome)
 		[DG_RECOVERY_NO_STAND_IN] = "not recoverable: no stand-in object to free instead",
 		[DG_RECOVERY_MUST_NOT_FAIL] =
 			"not recoverable: the allocation must not fail (__GFP_NOFAIL)",
+		[DG_RECOVERY_NOT_ATTRIBUTED] =
+			"not recoverable: not this driver's lock, taken in this context",
+		[DG_RECOVERY_UNKNOWN_LOCK] =
+			"not recoverable: not a lock the module knows how to release",
+		[DG_RECOVERY_NOT_HELD] = "not recoverable: the lock is not held as the monitor saw it",
+		[DG_RECOVERY_ILLEGAL_HERE] = "not recoverable: releasing the lock here is not legal",
+		[DG_RECOVERY_NOT_AT_UNLOAD] =
+			"not recoverable: not while the recovery module watches the unload",
+		[DG_RECOVERY_CANNOT_RELEASE] =
+			"not recoverable: no release call the module can make safely",
+		[DG_RECOVERY_NOT_LIVE] =
+			"not recoverable: the kernel does not hold the object as the monitor does",
+		[DG_RECOVERY_DEVICE_UNKNOWN] =
+			"not recoverable: the device it belongs to is not known to be alive",
+		[DG_RECOVERY_CANNOT_FAIL] = "not recoverable: the call has no failure return",
+		[DG_RECOVERY_NOT_ARMED] = "not recoverable: fail_call is not armed for this call",
+		[DG_RECOVERY_MISSED_RELEASE] =
+			"not recoverable: the monitor may have missed the driver's own release",
 	};
 
 	if (outcome == DG_RECOVERY_NONE)

@@ -10,6 +10,7 @@
 
 #include <linux/etherdevice.h>
 #include <linux/mutex.h>
+#include <linux/platform_device.h>
 #include <linux/rtnetlink.h>
 
 #define DG_HAS_SETUP
@@ -24,6 +25,7 @@ EXPORT_SYMBOL_GPL(dg_keeper_irq_cookie);
 static DEFINE_MUTEX(dg_keeper_lock);
 static int dg_keeper_irq = -1;
 static struct net_device *dg_keeper_netdev;
+static struct platform_device *dg_keeper_pdevs[4];
 
 /* Shared lines only: the line's other handlers own its interrupts. */
 irqreturn_t dg_keeper_irq_handler(int irq, void *dev_id)
@@ -59,7 +61,26 @@ void dg_keeper_adopt_netdev(struct net_device *dev)
 }
 EXPORT_SYMBOL_GPL(dg_keeper_adopt_netdev);
 
-/* Release what was adopted: the irq, then the net_device. */
+/* One at a time per driver: a second device of the same name would not register. */
+void dg_keeper_adopt_device(struct platform_device *pdev)
+{
+	mutex_lock(&dg_keeper_lock);
+	for (int i = 0; i < ARRAY_SIZE(dg_keeper_pdevs); i++) {
+		if (!dg_keeper_pdevs[i]) {
+			dg_keeper_pdevs[i] = pdev;
+			pdev = NULL;
+			break;
+		}
+	}
+	mutex_unlock(&dg_keeper_lock);
+	if (pdev) {
+		pr_warn("no room for %s: unregistering it\n", dev_name(&pdev->dev));
+		platform_device_unregister(pdev);
+	}
+}
+EXPORT_SYMBOL_GPL(dg_keeper_adopt_device);
+
+/* Release what was adopted: the irq, then the net_device, then the devices. */
 static void dg_keeper_release(void)
 {
 	mutex_lock(&dg_keeper_lock);
@@ -73,6 +94,13 @@ static void dg_keeper_release(void)
 		unregister_netdev(dg_keeper_netdev);
 		free_netdev(dg_keeper_netdev);
 		dg_keeper_netdev = NULL;
+	}
+	for (int i = 0; i < ARRAY_SIZE(dg_keeper_pdevs); i++) {
+		if (!dg_keeper_pdevs[i])
+			continue;
+		pr_info("unregistering %s\n", dev_name(&dg_keeper_pdevs[i]->dev));
+		platform_device_unregister(dg_keeper_pdevs[i]);
+		dg_keeper_pdevs[i] = NULL;
 	}
 	mutex_unlock(&dg_keeper_lock);
 }

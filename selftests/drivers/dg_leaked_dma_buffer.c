@@ -6,13 +6,23 @@
  * Real: one page of coherent memory stays allocated after the module is
  * gone, a leak and no more (the guest has no IOMMU).  The device is a
  * platform device the driver registers with a 32-bit DMA mask and
- * unregisters at exit.
+ * unregisters at exit, or with keep_device hands to dg_keeper.
  */
 #include <linux/dma-mapping.h>
 #include <linux/platform_device.h>
 
 #define DG_HAS_SETUP
 #include "dg_core.h"
+#include "dg_keeper.h"
+
+/*
+ * keep_device: the exit routine hands the device to dg_keeper instead of
+ * unregistering it, so that it is still registered when reclaim_at_unload
+ * gives the leak back (test_recovery_reclaim_at_unload.sh).
+ */
+static bool keep_device;
+module_param(keep_device, bool, 0444);
+MODULE_PARM_DESC(keep_device, "leave the platform device registered, with dg_keeper, at exit");
 
 #define DG_BUFFER_SIZE	PAGE_SIZE
 
@@ -22,9 +32,12 @@ static dma_addr_t dg_dma;
 
 static noinline void dg_leaked_dma_buffer_fire(void)
 {
-	if (!dg_cpu_addr)
-		dg_cpu_addr = dma_alloc_coherent(&dg_pdev->dev, DG_BUFFER_SIZE, &dg_dma,
-						 GFP_KERNEL);
+	if (dg_cpu_addr)
+		return;
+	dg_cpu_addr = dma_alloc_coherent(&dg_pdev->dev, DG_BUFFER_SIZE, &dg_dma, GFP_KERNEL);
+	/* the handle the test looks for in the free at unload */
+	if (dg_cpu_addr)
+		pr_info("%s: allocated dma 0x%llx\n", KBUILD_MODNAME, (u64)dg_dma);
 }
 
 static void dg_fire(void)
@@ -42,7 +55,10 @@ static int dg_setup(void)
 
 static void dg_teardown(void)
 {
-	platform_device_unregister(dg_pdev);
+	if (keep_device)
+		dg_keeper_adopt_device(dg_pdev);
+	else
+		platform_device_unregister(dg_pdev);
 }
 
 MODULE_DESCRIPTION("drvguard test driver: leaves a coherent DMA buffer allocated at unload");

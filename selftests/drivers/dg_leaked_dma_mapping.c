@@ -8,7 +8,8 @@
  * driver registers (32-bit DMA mask); the guest has no IOMMU and its memory
  * is below 4 GiB, so the mapping is direct and leaking it holds no
  * resource.  The exit routine frees the buffer (the leak under test is the
- * mapping, not the memory) and unregisters the device.
+ * mapping, not the memory) and unregisters the device, or with keep_device
+ * hands it to dg_keeper.
  */
 #include <linux/dma-mapping.h>
 #include <linux/platform_device.h>
@@ -16,6 +17,16 @@
 
 #define DG_HAS_SETUP
 #include "dg_core.h"
+#include "dg_keeper.h"
+
+/*
+ * keep_device: the exit routine hands the device to dg_keeper instead of
+ * unregistering it, so that it is still registered when reclaim_at_unload
+ * gives the leak back (test_recovery_reclaim_at_unload.sh).
+ */
+static bool keep_device;
+module_param(keep_device, bool, 0444);
+MODULE_PARM_DESC(keep_device, "leave the platform device registered, with dg_keeper, at exit");
 
 #define DG_BUFFER_SIZE	256
 
@@ -32,6 +43,8 @@ static noinline void dg_leaked_dma_mapping_fire(void)
 		return;
 	/* WRITE_ONCE(): see dg_leaked_memory.c */
 	WRITE_ONCE(dg_dma, dma_map_single(&dg_pdev->dev, dg_buffer, DG_BUFFER_SIZE, DMA_TO_DEVICE));
+	/* the address the test looks for in the unmap at unload */
+	pr_info("%s: mapped dma 0x%llx\n", KBUILD_MODNAME, (u64)dg_dma);
 }
 
 static void dg_fire(void)
@@ -50,7 +63,10 @@ static int dg_setup(void)
 static void dg_teardown(void)
 {
 	kfree(dg_buffer);
-	platform_device_unregister(dg_pdev);
+	if (keep_device)
+		dg_keeper_adopt_device(dg_pdev);
+	else
+		platform_device_unregister(dg_pdev);
 }
 
 MODULE_DESCRIPTION("drvguard test driver: leaves a DMA mapping mapped at unload");

@@ -9,7 +9,10 @@
  * the current run (non-reentrancy), so the second run happens in the task
  * that owns the mutex and unlocks it as its owner.  Should another worker
  * run it anyway, it gives the mutex back unseen instead and says so, and the
- * test fails on that line rather than on later confusion.
+ * test fails on that line rather than on later confusion.  With recovery
+ * (release_at_return) the mutex is free by the second run, which then has
+ * nothing to release; either way the trigger takes the mutex once more
+ * before it returns, so a mutex left held hangs it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -39,7 +42,9 @@ static void dg_mutex_held_at_return_fire(struct work_struct *work)
 		queue_work(system_highpri_wq, work);
 		return;
 	}
-	if (dg_mutex_owned_by_current(&dg_mutex)) {
+	if (!mutex_is_locked(&dg_mutex)) {
+		pr_debug("the mutex was released when the first run returned\n");
+	} else if (dg_mutex_owned_by_current(&dg_mutex)) {
 		mutex_unlock(&dg_mutex);
 		pr_info("the owner released the mutex in the next run\n");
 	} else {
@@ -56,6 +61,9 @@ static void dg_fire(void)
 	queue_work(system_highpri_wq, &dg_work);
 	dg_wait_for_flag(&dg_released);
 	flush_work(&dg_work);
+	/* the clean path: the mutex is free again */
+	mutex_lock(&dg_mutex);
+	mutex_unlock(&dg_mutex);
 }
 
 static int dg_setup(void)

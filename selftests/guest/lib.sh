@@ -45,6 +45,14 @@ fire() {
 	for i in $(seq "${2:-1}"); do echo 1 > "/sys/kernel/debug/$1/trigger"; done
 }
 
+# rmmod_recovery_quietly: rmmod drvguard_recover, and since the last
+# dmesg_mark the kernel logged nothing about it and no BUG or WARNING
+rmmod_recovery_quietly() {
+	tap_ok "rmmod drvguard_recover" rmmod drvguard_recover
+	dmesg_since "$TMP/dmesg.rmmod"
+	tap_ok "it all went quietly" bash -c "! grep -qE 'drvguard_recover|BUG|WARNING' $TMP/dmesg.rmmod"
+}
+
 # expect_all_recovered DMESG N WHAT BEFORE: with recovery on, N violations
 # (WHAT) left nothing the test's kernel_complaints finds in DMESG, and the
 # first pack's status counts all N recovered since BEFORE and none refused

@@ -80,6 +80,9 @@ check_clean() {
 		if [ "$known" -gt 0 ]; then
 			tap_skip "$phase: $known known false alarm(s)" "$KNOWN_ISSUE"
 			jq -c . "$TMP/known" | head -n 3 | tap_diag_stdin
+			# recovery on a false alarm would act on a correct driver
+			tap_is "$(jq -s '[.[] | select(.recovery.outcome == "recovered")] | length' \
+				"$TMP/known")" 0 "$phase: recovery acted on none of them"
 		fi
 	fi
 	n=$(grep -c . "$TMP/events")

@@ -24,9 +24,15 @@ a=$(nic_of e1000) b=$(nic_of tulip)
 ip netns add a && ip netns add b
 ip link set "$a" netns a && ip link set "$b" netns b
 ip -n a link set "$a" up && ip -n b link set "$b" up
-for i in $(seq 20); do
+# Both ends must finish duplicate address detection: a tentative address
+# can neither be pinged nor used as a source ("Cannot assign requested
+# address"), and DAD can take seconds on a loaded host.
+for i in $(seq 60); do
 	peer=$(ip -n b -6 -br addr show dev "$b" scope link | awk '{print $3}' | cut -d/ -f1)
-	[ -n "$peer" ] && ! ip -n b -6 addr show dev "$b" | grep -q tentative && break
+	own=$(ip -n a -6 -br addr show dev "$a" scope link | awk '{print $3}')
+	[ -n "$peer" ] && [ -n "$own" ] &&
+		! ip -n a -6 addr show dev "$a" | grep -q tentative &&
+		! ip -n b -6 addr show dev "$b" | grep -q tentative && break
 	sleep 0.5
 done
 tap_ok "frames cross the hub from e1000 to tulip" \

@@ -100,6 +100,25 @@ else
 	tap_skip "a pack without fatal rules has none" "$can_compile"
 fi
 
+# Stored values reach the release call's parameters of the same name: the key
+# and size, device and direction (or handle, read through its pointer) of a
+# DMA mapping (buffer) go to dma_unmap_page (dma_free_coherent) in order.
+if [ "$can_compile" = yes ]; then
+	DRVGUARD_KEEP_C="$TMP/values.c" "$DG" compile selftests/rules/valid/values.rules \
+		-o "$TMP/values.o" >/dev/null 2>&1
+	tap_is "$(grep -c 'dg_release_[0-9_]*, &ent, DG_RELEASE_ARGS(1, 2, 0, 3)' "$TMP/values.c")" 1 \
+		"a mapping's key, size, device and direction go to dma_unmap_page(dev, addr, size, dir)"
+	tap_is "$(grep -c 'dg_release_[0-9_]*, &ent, DG_RELEASE_ARGS(2, 1, 0, 3)' "$TMP/values.c")" 1 \
+		"a buffer's key, size, device and handle go to dma_free_coherent(dev, size, ptr, handle)"
+	tap_is "$(grep -c 'fp->ret, 0x1u, 1, fp->arg\[1\], fp->arg\[0\], dg_read_u64(fp->arg\[2\]))' \
+		"$TMP/values.c")" 1 "the handle is read through dma_alloc_coherent()'s pointer"
+else
+	for t in "dma_unmap_page gets its arguments" "dma_free_coherent gets its arguments" \
+		 "the handle is read through its pointer"; do
+		tap_skip "$t" "$can_compile"
+	done
+fi
+
 for f in selftests/rules/errors/*.rules; do
 	matches_expected "$f"
 done

@@ -45,6 +45,32 @@ static char *render(const struct dg_event *e, const struct dg_report_ctx *c, boo
 	return buf;
 }
 
+/* fail_call's values: a failure the API documents, only for APIs that may sleep. */
+static void test_fail_values(void)
+{
+	const struct dg_api *a;
+	int bad = 0;
+
+	for (size_t i = 0; i < dg_nr_apis; i++) {
+		a = &dg_apis[i];
+		bad |= a->can_fail && (!a->may_sleep || a->ret != DG_T_INT ||
+				       a->fail_param > dg_api_nr_params(a));
+	}
+	tap_ok(!bad, "only blocking APIs returning an int may fail, from one of their parameters");
+	a = &dg_apis[dg_api_find("mutex_lock_interruptible")];
+	tap_ok(a->can_fail && a->fails_with == -4, "mutex_lock_interruptible fails with -EINTR");
+	a = &dg_apis[dg_api_find("wait_for_completion_killable")];
+	tap_ok(a->can_fail && a->fails_with == -512,
+	       "wait_for_completion_killable fails with -ERESTARTSYS");
+	a = &dg_apis[dg_api_find("msleep_interruptible")];
+	tap_ok(a->can_fail && a->fail_param == 1, "msleep_interruptible returns its msecs");
+	tap_ok(!dg_apis[dg_api_find("msleep")].can_fail &&
+	       !dg_apis[dg_api_find("mutex_lock")].can_fail, "msleep and mutex_lock cannot fail");
+	tap_ok(!strcmp(dg_recovery_outcome_name(DG_RECOVERY_CANNOT_FAIL),
+		       "not recoverable: the call has no failure return"),
+	       "the refusal for an API that cannot fail is named");
+}
+
 static void test_catalog(void)
 {
 	int dup = 0, bad_pos = 0;
@@ -65,6 +91,7 @@ static void test_catalog(void)
 	       "spin_lock does not sleep");
 	tap_ok(dg_apis[dg_api_find("kmalloc")].symbols[1].pos[0] == 2,
 	       "kmalloc_trace has the size as its third argument");
+	test_fail_values();
 }
 
 static void test_meta(struct dg_pack_meta *m)

@@ -5,13 +5,13 @@
 # and the clean ones (every correct locking pattern of dg_clean_locks, and
 # the clean twin) at once, with recovery on.  Afterwards nothing may be
 # left over: no task mid-recovery, every driver lock free, no violation
-# but the buggy drivers' sleeps, and no kernel complaint at all.
+# but the buggy drivers' sleeps, and no kernel complaint but accounted ones.
 #
-# Not part of `make check` yet: it fails today.  Under this load the kernel
-# skips hundreds of monitor runs (skipped_by_kernel), lock events of the
-# drivers among them; stale held entries then fill the per-CPU sets, and
-# recovery, refused or misled, leaves sleeps unrecovered.  Run it with
-#   selftests/vm/run --timeout 900 --allow 'scheduling while atomic' -- selftests/guest/stress_recovery.sh
+# The kernel skips a few hundred monitor runs under this load (its
+# recursion guard, mostly interrupts nesting in a program on kernel locks);
+# a buggy sleep whose own run was skipped is not seen, so not recovered, and
+# the kernel reports it: those, and only those, are accounted for.
+# vm-allow: BUG: scheduling while atomic
 # vm-timeout: 900
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -52,6 +52,9 @@ fired_buggy=$(cat "$TMP"/count.dg_sleep_atomic.* "$TMP"/count.dg_sleep_nested_lo
 tap_diag "triggers: $(for f in "$TMP"/count.*; do printf '%s=%s ' "${f#*count.}" "$(cat "$f")"; done)"
 
 "$DRVGUARD" -j status > "$TMP/status"
+# where the kernel skipped monitor runs: which programs, how often
+tap_diag "skipped runs by program: $(bpftool -j prog show |
+	jq -c '[.[] | select((.recursion_misses // 0) > 0) | {(.name): .recursion_misses}] | add')"
 tap_diag "$(jq -c .packs[0].counters "$TMP/status")"
 lost=$(jq '.packs[0].counters.skipped_by_kernel' "$TMP/status")
 tap_is_lossy "$(jq '.packs[0].counters.recovered' "$TMP/status")" "$fired_buggy" "$lost" \
@@ -69,12 +72,25 @@ tap_ok "every driver's locks are free: each fires again at once" eval \
 	"fire_within 30 dg_sleep_atomic && fire_within 30 dg_sleep_nested_locks &&
 	 fire_within 60 dg_clean_locks && fire_within 30 dg_sleep_clean"
 dmesg_since "$TMP/dmesg"
-if grep -E 'BUG|WARNING|Oops|underflow|bad unlock|lockup|stall|Call Trace' "$TMP/dmesg" \
-	> "$TMP/complaints"; then
-	tap_fail "the kernel never complained"
+# A buggy sleep the monitor never saw, because the kernel skipped its run
+# (a task preempted in the trampoline's few instructions around a monitor
+# program: RULES.md, Limits), goes ahead unrecovered and the kernel says so.
+# Those are accounted for; any other complaint fails.
+unseen=$((fired_buggy - $(jq '.packs[0].counters.recovered' "$TMP/status")))
+atomic_sleeps=$(grep -c 'BUG: scheduling while atomic' "$TMP/dmesg")
+grep -E 'BUG|WARNING|Oops|underflow|bad unlock|lockup|stall' "$TMP/dmesg" |
+	grep -v 'BUG: scheduling while atomic' > "$TMP/complaints"
+if [ -s "$TMP/complaints" ]; then
+	tap_fail "the kernel never complained but of sleeps the monitor never saw"
 	head -n 20 "$TMP/complaints" | tap_diag_stdin
 else
-	tap_pass "the kernel never complained"
+	tap_pass "the kernel never complained but of sleeps the monitor never saw"
+fi
+if [ "$atomic_sleeps" -le "$unseen" ] && [ "$unseen" -le "$lost" ]; then
+	tap_pass "$atomic_sleeps sleep(s) in atomic context, all unseen by the monitor ($unseen unseen, $lost runs skipped)"
+else
+	tap_fail "sleeps in atomic context are only the unseen ones"
+	tap_diag "BUG: scheduling while atomic: $atomic_sleeps; sleeps never seen: $unseen; runs skipped: $lost"
 fi
 
 tap_ok "unload the core pack" "$DRVGUARD" unload core
