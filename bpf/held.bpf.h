@@ -61,6 +61,12 @@ struct dg_held {
 	__u8 pad[4];
 };
 
+/* Whether @h's state is one its resource counts as held. */
+static __always_inline bool dg_held_state_holds(const struct dg_held *h)
+{
+	return dg_held_masks[h->res & (DG_MAX_RESOURCES - 1)] & (1u << (h->state & 31));
+}
+
 /* Let go by recovery around a blocking call (recover.bpf.h). */
 #define DG_HELD_RELEASED	1ULL
 
@@ -505,7 +511,7 @@ static __always_inline bool dg_held_counts(const struct dg_held *h, struct dg_he
 {
 	__u32 res = h->res & (DG_MAX_RESOURCES - 1);
 
-	if (!(c->res_mask & (1u << res)) || !(dg_held_masks[res] & (1u << (h->state & 31))))
+	if (!(c->res_mask & (1u << res)) || !dg_held_state_holds(h))
 		return false;
 	if (h->context != c->context || h->activation != c->activation)
 		return false;

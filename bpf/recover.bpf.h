@@ -90,7 +90,7 @@ static __always_inline __u32 dg_releasable(const struct dg_held *h, __u64 id,
 	    h->context != DG_CTX_PROCESS || !dg_held_current(h, cpu) ||
 	    h->api >= DG_NR_CATALOG_APIS)
 		return DG_LOCK_NONE;
-	if (!(dg_held_masks[h->res & (DG_MAX_RESOURCES - 1)] & (1u << (h->state & 31))))
+	if (!dg_held_state_holds(h))
 		return DG_LOCK_NONE;
 	api = h->api;
 	barrier_var(api);	/* mask here, where the verifier sees it */
@@ -302,7 +302,7 @@ static __always_inline __u32 dg_returnable(const struct dg_held *h, const struct
 	    h->activation != fp->activation || !dg_held_current(h, cpu) ||
 	    (fp->context == DG_CTX_PROCESS && h->pid != fp->pid))
 		return DG_RECOVERY_NOT_ATTRIBUTED;
-	if (!(dg_held_masks[h->res & (DG_MAX_RESOURCES - 1)] & (1u << (h->state & 31))))
+	if (!dg_held_state_holds(h))
 		return DG_RECOVERY_NOT_HELD;
 	api = h->api;
 	barrier_var(api);	/* mask here, where the verifier sees it */
